@@ -1,0 +1,7 @@
+import { controlPlaneStatus } from "../../../src/status";
+
+export const dynamic = "force-dynamic";
+
+export function GET() {
+  return Response.json(controlPlaneStatus());
+}

@@ -1,0 +1,2 @@
+export { LibosError, type LibosErrorCode } from "./errors.js";
+export { type BackendSupport, internetChecksum, type NativeVersions, nativeVersions, probeBackends } from "./host.js";
