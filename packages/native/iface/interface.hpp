@@ -45,6 +45,8 @@ class Interface {
   const InterfaceConfig& config() const { return config_; }
   /// The resolved MAC for `ip` if the cache has a usable entry at `now` (static entries always).
   std::optional<wire::MacAddress> arp_lookup(Instant now, wire::Ipv4Address ip) const;
+  /// Reassembly slots assembling or holding a delivered datagram.
+  std::size_t reassembly_slots_in_use() const { return reassembler_.slots_in_use(); }
 
   // UDP. Socket ids are small integers >= 0; calls with a closed id fail with -EBADF / false.
 
