@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "device/afxdp/libbpf_messages.hpp"
+#include "device/libbpf_messages.hpp"
 
 namespace sluice::device::afxdp {
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "device/afxdp/afxdp_device.hpp"
-#include "device/afxdp/libbpf_messages.hpp"
+#include "device/libbpf_messages.hpp"
 #include "device/netdev.hpp"
 #include "util/error.hpp"
 

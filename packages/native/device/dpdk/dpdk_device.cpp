@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "device/dpdk/eal.hpp"
+#include "device/dpdk/log_capture.hpp"
 
 namespace sluice::device::dpdk {
 
@@ -31,12 +32,13 @@ void close_port(const Port& port, bool started) {
 }
 
 DpdkDevice::DpdkDevice(Port port, DeviceInfo info) : port_(std::move(port)), info_(std::move(info)) {
-  device_opened();
+  port_opened(port_.id);
 }
 
 DpdkDevice::~DpdkDevice() {
+  DpdkLogCapture quiet;  // drivers log their teardown (net_af_xdp: libxdp detaching its program)
   close_port(port_, true);
-  device_closed();
+  port_closed(port_.id);
 }
 
 const DeviceCounters& DpdkDevice::counters() const {

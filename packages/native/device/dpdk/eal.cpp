@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <set>
 
+#include "device/dpdk/log_capture.hpp"
 #include "util/error.hpp"
 
 namespace sluice::device::dpdk {
@@ -21,7 +23,8 @@ struct EalState {
   bool initialised = false;
   int failed_with = 0;  // the EAL refuses a second rte_eal_init() even after a failure
   std::vector<std::string> arguments;
-  int open_devices = 0;
+  std::set<std::uint16_t> open_ports;
+  std::set<std::string> af_xdp_queues;  // "iface/queue" ever bound by net_af_xdp here
   std::string private_runtime_dir;
 };
 
@@ -63,7 +66,7 @@ void use_private_runtime_directory(EalState& eal) {
 void clean_up_at_exit() {
   EalState& eal = state();
   std::lock_guard lock(eal.mutex);
-  if (eal.initialised && eal.open_devices == 0) rte_eal_cleanup();
+  if (eal.initialised && eal.open_ports.empty()) rte_eal_cleanup();
   if (!eal.private_runtime_dir.empty()) {
     std::error_code ignored;
     std::filesystem::remove_all(eal.private_runtime_dir, ignored);
@@ -84,6 +87,7 @@ std::vector<std::string> eal_arguments(const EalRequest& request) {
 }
 
 void ensure_eal(const EalRequest& request) {
+  DpdkLogCapture log;
   EalState& eal = state();
   std::lock_guard lock(eal.mutex);
   const std::vector<std::string> wanted = eal_arguments(request);
@@ -108,20 +112,36 @@ void ensure_eal(const EalRequest& request) {
   if (rte_eal_init(static_cast<int>(argv.size() - 1), argv.data()) < 0) {
     eal.failed_with = rte_errno != 0 ? rte_errno : EIO;
     throw Error(eal.failed_with, "dpdk: rte_eal_init(" + join(wanted) + ") failed: " + rte_strerror(rte_errno) +
+                                     log.last_complaint() +
                                      (request.pci ? "; real NICs need hugepages and a vfio/uio-bound device" : ""));
   }
   eal.initialised = true;
   std::atexit(clean_up_at_exit);
 }
 
-void device_opened() {
+void port_opened(std::uint16_t port_id) {
   std::lock_guard lock(state().mutex);
-  ++state().open_devices;
+  state().open_ports.insert(port_id);
 }
 
-void device_closed() {
+void port_closed(std::uint16_t port_id) {
   std::lock_guard lock(state().mutex);
-  --state().open_devices;
+  state().open_ports.erase(port_id);
+}
+
+bool port_in_use(std::uint16_t port_id) {
+  std::lock_guard lock(state().mutex);
+  return state().open_ports.contains(port_id);
+}
+
+bool claim_af_xdp_queue(const std::string& iface, std::uint32_t queue) {
+  std::lock_guard lock(state().mutex);
+  return state().af_xdp_queues.insert(iface + "/" + std::to_string(queue)).second;
+}
+
+void unclaim_af_xdp_queue(const std::string& iface, std::uint32_t queue) {
+  std::lock_guard lock(state().mutex);
+  state().af_xdp_queues.erase(iface + "/" + std::to_string(queue));
 }
 
 }  // namespace sluice::device::dpdk

@@ -4,6 +4,7 @@
 // the EAL arguments, later devices in the same process share that EAL (their ports are hot-plugged
 // with rte_dev_probe) and must not ask for different arguments. The EAL is cleaned up at exit when
 // no DPDK device is left open.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,16 @@ std::vector<std::string> eal_arguments(const EalRequest& request);
 /// arguments, or the EAL's own errno when initialisation fails (it cannot be retried then).
 void ensure_eal(const EalRequest& request);
 
-/// Open-device bookkeeping, so the exit handler only cleans up an idle EAL.
-void device_opened();
-void device_closed();
+/// Which ports our devices use: a port is driven by one device at a time, and the exit handler
+/// only cleans up an idle EAL.
+void port_opened(std::uint16_t port_id);
+void port_closed(std::uint16_t port_id);
+bool port_in_use(std::uint16_t port_id);
+
+/// DPDK 22.11's net_af_xdp never closes its AF_XDP socket, so the (interface, queue) it bound stays
+/// bound until the process exits. Returns false when this process already used it.
+bool claim_af_xdp_queue(const std::string& iface, std::uint32_t queue);
+/// For an open that failed before net_af_xdp created its socket.
+void unclaim_af_xdp_queue(const std::string& iface, std::uint32_t queue);
 
 }  // namespace sluice::device::dpdk

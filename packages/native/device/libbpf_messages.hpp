@@ -4,7 +4,7 @@
 // we silence them and keep the last warning so the thrown error can quote it.
 #include <string>
 
-namespace sluice::device::afxdp {
+namespace sluice::device {
 
 class LibbpfMessageCapture {
  public:
@@ -22,4 +22,4 @@ class LibbpfMessageCapture {
   void* previous_libxdp_;
 };
 
-}  // namespace sluice::device::afxdp
+}  // namespace sluice::device

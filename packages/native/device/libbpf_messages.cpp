@@ -1,4 +1,4 @@
-#include "device/afxdp/libbpf_messages.hpp"
+#include "device/libbpf_messages.hpp"
 
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -6,7 +6,7 @@
 #include <cstdarg>
 #include <cstdio>
 
-namespace sluice::device::afxdp {
+namespace sluice::device {
 
 namespace {
 
@@ -48,4 +48,4 @@ std::string LibbpfMessageCapture::last_warning() const { return last_message; }
 
 void LibbpfMessageCapture::clear() { last_message.clear(); }
 
-}  // namespace sluice::device::afxdp
+}  // namespace sluice::device
