@@ -1,12 +1,18 @@
 #pragma once
 // Frame builders and a simulation loop shared by the sim, fault and pcap tests.
 #include <cstdint>
+#include <ostream>
 #include <span>
 
 #include "device/device.hpp"
 #include "device/sim/sim_wire.hpp"
 #include "wire/bytes.hpp"
 #include "wire/ethernet.hpp"
+
+namespace sluice {
+// gtest prints Instants as nanoseconds instead of raw bytes.
+inline void PrintTo(Instant at, std::ostream* os) { *os << at.nanos << " ns"; }
+}  // namespace sluice
 
 namespace sluice::test {
 
