@@ -49,7 +49,8 @@ class SimWire {
   void configure_all_links(const LinkConfig& config);
 
   /// Delivers every frame due by `now` into its receiver's queue; returns how many were delivered.
-  /// Time never goes back: an earlier `now` delivers nothing and keeps the current time.
+  /// Time never goes back: an earlier `now` delivers nothing and keeps the current time. To drain
+  /// the wire, loop on advance(next_delivery()); advance(Instant::never()) would end time itself.
   std::size_t advance(Instant now);
   /// Earliest pending delivery, or Instant::never() when nothing is in flight.
   Instant next_delivery() const { return heap_.empty() ? Instant::never() : heap_.front().deliver_at; }
