@@ -45,6 +45,7 @@ struct DeviceCounters {
   std::uint64_t tx_packets = 0;
   std::uint64_t tx_bytes = 0;
   std::uint64_t tx_ring_full = 0;    ///< transmit() refused frames: ring or queue full
+  std::uint64_t tx_dropped = 0;      ///< accepted by transmit() but discarded by the device or kernel
   std::uint64_t fill_ring_empty = 0;  ///< receive side starved of buffers (AF_XDP fill ring)
   std::uint64_t alloc_failures = 0;   ///< allocate() returned fewer frames than asked: pool empty
   std::uint64_t rx_dropped = 0;       ///< dropped by the device or kernel before we saw them
