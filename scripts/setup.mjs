@@ -32,6 +32,7 @@ const DEBIAN_PACKAGES = {
   wrk: "real HTTP load client",
   "redis-tools": "redis-cli and redis-benchmark",
   curl: "real HTTP client",
+  tcpdump: "reads pcap captures back in device tests",
   chromium: "browser tests (Playwright drives Debian's Chromium)",
 };
 

@@ -13,7 +13,33 @@ export interface NativeVersions {
   napi: number;
 }
 
+/** Shapes are validated and documented in @sluice/libos (native-apps.ts); the binding checks them again. */
+export interface RunningAppHandle {
+  readonly device: {
+    backend: string;
+    name: string;
+    queue: number;
+    mtu: number;
+    mac: string;
+    mode: string;
+  };
+  stop(): Record<string, Record<string, number>>;
+}
+
 export interface NativeBinding {
+  startApp(instance: object, app: object): RunningAppHandle;
+  startKernelApp(app: object): RunningAppHandle;
+  runEchoBench(
+    instance: object,
+    config: object,
+  ): Promise<{
+    roundTrips: number;
+    sent: number;
+    lost: number;
+    unexpected: number;
+    seconds: number;
+    rttNanos: { p50: number; p99: number; p999: number; max: number };
+  }>;
   probeBackends(): BackendSupport[];
   versions(): NativeVersions;
   internetChecksum(bytes: Uint8Array): number;

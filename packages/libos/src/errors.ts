@@ -31,12 +31,16 @@ function isNativeError(error: unknown): error is Error & { code: LibosErrorCode 
   return error instanceof Error && typeof (error as { code?: unknown }).code === "string";
 }
 
-/** Runs a native call and turns the addon's coded errors into LibosError. */
+/** Turns the addon's coded errors into LibosError; anything else passes through unchanged. */
+export function toLibosError(error: unknown): unknown {
+  return isNativeError(error) ? new LibosError(error.code, error.message, { cause: error }) : error;
+}
+
+/** Runs a native call, throwing LibosError for the addon's coded errors. */
 export function callNative<T>(call: () => T): T {
   try {
     return call();
   } catch (error) {
-    if (isNativeError(error)) throw new LibosError(error.code, error.message, { cause: error });
-    throw error;
+    throw toLibosError(error);
   }
 }

@@ -2,6 +2,7 @@
 // @sluice/libos.
 #include <napi.h>
 
+#include "addon/apps_binding.hpp"
 #include "device/capabilities.hpp"
 #include "wire/checksum.hpp"
 
@@ -48,6 +49,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probeBackends", Napi::Function::New(env, ProbeBackends));
   exports.Set("versions", Napi::Function::New(env, Versions));
   exports.Set("internetChecksum", Napi::Function::New(env, InternetChecksum));
+  sluice::addon::register_apps_binding(env, exports);
   return exports;
 }
 

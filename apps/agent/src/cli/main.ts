@@ -1,5 +1,7 @@
 import { Command, CommanderError } from "commander";
+import { registerBenchCommand } from "./commands/bench.js";
 import { registerNodeCommand } from "./commands/node.js";
+import { registerRunCommand } from "./commands/run.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./exit-codes.js";
 
 export function buildProgram(): Command {
@@ -10,8 +12,17 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showSuggestionAfterError(true);
   registerNodeCommand(program);
-  for (const command of program.commands) command.exitOverride();
+  registerRunCommand(program);
+  registerBenchCommand(program);
+  exitOverrideEverywhere(program);
   return program;
+}
+
+function exitOverrideEverywhere(command: Command): void {
+  for (const sub of command.commands) {
+    sub.exitOverride();
+    exitOverrideEverywhere(sub);
+  }
 }
 
 /** Runs the CLI and returns the exit code, so callers (and tests) decide when to exit. */

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "allocation_counter.hpp"
+#include "support/allocation_counter.hpp"
 #include "device/fault/fault_device.hpp"
 #include "device/sim/sim_wire.hpp"
 #include "sim_test_helpers.hpp"

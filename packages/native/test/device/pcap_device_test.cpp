@@ -359,7 +359,8 @@ TEST(PcapDevice, TcpdumpOrTsharkReadsTheFileWhenInstalled) {
     for (std::uint32_t i = 0; i < 3; ++i) c.fake->inject(i, 64);
     c.receive_all();
   }
-  const std::string command = tcpdump ? "tcpdump -nn -r " + file.path + " 2>/dev/null | wc -l"
+  // One summary line per packet starts with its time of day; continuation lines are indented.
+  const std::string command = tcpdump ? "tcpdump -nn -r " + file.path + " 2>/dev/null | grep -c '^[0-9][0-9]:'"
                                       : "tshark -r " + file.path + " 2>/dev/null | wc -l";
   FILE* pipe = ::popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);

@@ -10,7 +10,7 @@
 #include <iterator>
 #include <memory>
 
-#include "allocation_counter.hpp"
+#include "support/allocation_counter.hpp"
 #include "device/fault/fault_device.hpp"
 #include "device/pcap/pcap_device.hpp"
 #include "device/sim/sim_wire.hpp"

@@ -2,49 +2,13 @@
 // datagrams are received and echoed with udp_reply_in_place.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 
 #include "iface/frames.hpp"
 #include "iface/interface.hpp"
 #include "iface/test_frame_io.hpp"
+#include "support/allocation_counter.hpp"
 
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<std::size_t> allocations{0};
-
-void* counted_allocate(std::size_t size) {
-  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-// Replacements of the non-aligned forms; every one pairs malloc with free so sanitizers stay happy.
-void* operator new(std::size_t size) { return counted_allocate(size); }
-void* operator new[](std::size_t size) { return counted_allocate(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return counted_allocate(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return counted_allocate(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 using namespace sluice;
 using namespace sluice::testing;
@@ -84,12 +48,11 @@ TEST(DataPathAllocation, ReceiveAndReplyInPlaceAllocateNothingInSteadyState) {
 
   for (std::uint64_t i = 0; i < 100; ++i) echo_once(i);  // warm-up
   const std::uint64_t transmitted_before = io.transmitted_count;
-  allocations = 0;
-  counting = true;
+  sluice::test::AllocationCounter::start();
   for (std::uint64_t i = 100; i < 10'100; ++i) echo_once(i);
-  counting = false;
+  const std::uint64_t allocations = sluice::test::AllocationCounter::stop();
 
-  EXPECT_EQ(allocations.load(), 0u);
+  EXPECT_EQ(allocations, 0u);
   EXPECT_EQ(failures, 0u);
   EXPECT_EQ(io.transmitted_count - transmitted_before, 10'000u);
   EXPECT_EQ(interface.udp_counters(sock).tx_datagrams, 10'100u);
@@ -99,10 +62,9 @@ TEST(DataPathAllocation, ReceiveAndReplyInPlaceAllocateNothingInSteadyState) {
 
 TEST(DataPathAllocation, TheCounterSeesAllocations) {
   static int* volatile sink = nullptr;  // volatile: the new/delete pair cannot be elided
-  allocations = 0;
-  counting = true;
+  sluice::test::AllocationCounter::start();
   sink = new int(3);
-  counting = false;
+  const std::uint64_t allocations = sluice::test::AllocationCounter::stop();
   delete sink;
-  EXPECT_EQ(allocations.load(), 1u) << "otherwise the test above proves nothing";
+  EXPECT_EQ(allocations, 1u) << "otherwise the test above proves nothing";
 }

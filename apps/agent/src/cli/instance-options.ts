@@ -1,0 +1,85 @@
+// The flags every command that runs a stack instance shares (run, bench), and their translation into
+// an InstanceConfig. Validation happens here so mistakes exit 2 before any device is touched.
+import type { Backend, InstanceConfig } from "@sluice/libos";
+import { type Command, Option } from "commander";
+import { UsageError } from "./exit-codes.js";
+import { checkInterface, parseChoice, parseCidr, parseIntegerFlag, parseIpv4, parseMac } from "./options.js";
+
+export const BACKENDS = ["xdp", "dpdk", "tap", "kernel"] as const;
+
+export interface InstanceFlags {
+  backend: Backend;
+  iface?: string;
+  queue: number;
+  core?: number;
+  ip?: string;
+  gateway?: string;
+  mac?: string;
+  busyPoll: boolean;
+  pcap?: string;
+  fault?: string;
+  xdpMode: "auto" | "drv" | "skb";
+  rxChecksum: "verify" | "accept-partial" | "skip";
+  dpdkVdev?: string;
+}
+
+export function addInstanceOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option("--backend <name>", "device backend (kernel = Linux sockets, for baselines)")
+        .argParser(parseChoice("--backend", BACKENDS))
+        .makeOptionMandatory(),
+    )
+    .option("--iface <name>", "network interface (or PCI address for dpdk)")
+    .option("--queue <n>", "device queue", parseIntegerFlag("--queue", 0, 4095), 0)
+    .option("--core <n>", "CPU core to pin the data-path thread to", parseIntegerFlag("--core", 0, 4095))
+    .option("--ip <cidr>", "this instance's address, A.B.C.D/LEN")
+    .option("--gateway <ip>", "default gateway", (text: string) => parseIpv4("--gateway", text))
+    .option("--mac <mac>", "MAC address (default: the device's)", parseMac)
+    .option("--busy-poll", "spin on the device (default)", true)
+    .option("--no-busy-poll", "sleep on the device when idle")
+    .option("--pcap <file>", "write every received and sent frame to a pcap file")
+    .option("--fault <spec>", "inject faults both ways: drop=P,dup=P,reorder=P,corrupt=P,seed=N")
+    .addOption(
+      new Option("--xdp-mode <mode>", "AF_XDP attach mode")
+        .argParser(parseChoice("--xdp-mode", ["auto", "drv", "skb"] as const))
+        .default("auto"),
+    )
+    .addOption(
+      new Option("--rx-checksum <policy>", "receive checksum policy")
+        .argParser(parseChoice("--rx-checksum", ["verify", "accept-partial", "skip"] as const))
+        .default("verify"),
+    )
+    .option("--dpdk-vdev <spec>", "DPDK virtual device (default: net_af_xdp on --iface)");
+}
+
+/** The stack instance a command asked for, or undefined for the kernel backend. */
+export function instanceConfigFrom(flags: InstanceFlags): InstanceConfig | undefined {
+  if (flags.backend === "kernel") {
+    for (const flag of ["pcap", "fault", "mac", "gateway"] as const) {
+      if (flags[flag] !== undefined)
+        throw new UsageError(`--${flag} needs a Sluice backend (xdp, dpdk, tap), not kernel`);
+    }
+    return undefined;
+  }
+  if (!flags.iface) throw new UsageError(`--iface is required with --backend ${flags.backend}`);
+  if (!flags.ip) throw new UsageError(`--ip is required with --backend ${flags.backend}`);
+  checkInterface(flags.iface, flags.backend);
+  const { address, prefixLength } = parseCidr(flags.ip);
+  return {
+    backend: flags.backend,
+    iface: flags.iface,
+    queue: flags.queue,
+    core: flags.core,
+    ip: address,
+    prefixLength,
+    gateway: flags.gateway,
+    mac: flags.mac,
+    busyPoll: flags.busyPoll,
+    pcap: flags.pcap,
+    fault: flags.fault,
+    xdpMode: flags.xdpMode,
+    rxChecksum: flags.rxChecksum,
+    dpdkVdev: flags.dpdkVdev,
+  };
+}

@@ -1,0 +1,138 @@
+#include "apps/hosting.hpp"
+
+#include <atomic>
+
+#include "apps/kernel_udp.hpp"
+#include "apps/sockperf_server.hpp"
+#include "apps/udp_echo.hpp"
+#include "apps/udp_echo_client.hpp"
+#include "runtime/background_runner.hpp"
+#include "runtime/event_loop.hpp"
+#include "util/error.hpp"
+
+namespace sluice::apps {
+
+namespace {
+
+std::unique_ptr<runtime::App> make_app(const AppSpec& spec) {
+  if (spec.proto != "udp") throw Error(EINVAL, "proto " + spec.proto + " is not supported by this build");
+  if (spec.app == "echo") return std::make_unique<UdpEcho>(spec.port);
+  if (spec.app == "sockperf") return std::make_unique<SockperfUdpServer>(spec.port);
+  throw Error(EINVAL, "unknown app \"" + spec.app + "\"");
+}
+
+runtime::CounterGroup app_counters(const runtime::App& app) {
+  if (const auto* echo = dynamic_cast<const UdpEcho*>(&app)) {
+    const auto& c = echo->counters();
+    return {"app", {{"datagrams", c.datagrams}, {"bytes", c.bytes}, {"reply_errors", c.reply_errors}}};
+  }
+  if (const auto* server = dynamic_cast<const SockperfUdpServer*>(&app)) {
+    const auto& c = server->counters();
+    return {"app",
+            {{"messages", c.messages},
+             {"replies", c.replies},
+             {"no_reply", c.warmups_or_no_pong},
+             {"invalid", c.invalid},
+             {"reply_errors", c.reply_errors}}};
+  }
+  return {"app", {}};
+}
+
+class HostedStackApp final : public HostedApp {
+ public:
+  HostedStackApp(const runtime::InstanceConfig& config, const AppSpec& spec)
+      : instance_(runtime::open_instance(config)), app_(make_app(spec)), info_(instance_->device().info()) {
+    const runtime::LoopOptions options{.busy_poll = config.busy_poll};
+    runner_.start(config.core, [this, options](const std::atomic<bool>& stop, const runtime::BackgroundRunner::Ready& ready) {
+      app_->start(monotonic_now(), *instance_);
+      ready();
+      runtime::run_event_loop(*instance_, *app_, options, stop);
+      app_->stop(*instance_);
+    });
+  }
+
+  const device::DeviceInfo& device() const override { return info_; }
+
+  runtime::CounterReport stop() override {
+    runner_.stop();
+    runtime::CounterReport report = runtime::report_counters(*instance_);
+    report.push_back(app_counters(*app_));
+    instance_.reset();  // closes the device now, so the queue can be bound again at once
+    return report;
+  }
+
+ private:
+  std::unique_ptr<runtime::StackInstance> instance_;
+  std::unique_ptr<runtime::App> app_;
+  device::DeviceInfo info_;
+  runtime::BackgroundRunner runner_;
+};
+
+class HostedKernelEcho final : public HostedApp {
+ public:
+  HostedKernelEcho(const std::string& address, bool busy_poll, int core, std::uint16_t port) {
+    info_.backend = "kernel";
+    info_.name = address;
+    info_.mode = busy_poll ? "busy-poll" : "blocking";
+    runner_.start(core, [this, address, busy_poll, port](const std::atomic<bool>& stop,
+                                                         const runtime::BackgroundRunner::Ready& ready) {
+      auto on_ready = [](void* arg) { (*static_cast<const runtime::BackgroundRunner::Ready*>(arg))(); };
+      counters_ = run_kernel_udp_echo(address, port, busy_poll, stop, on_ready,
+                                      const_cast<runtime::BackgroundRunner::Ready*>(&ready));
+    });
+  }
+
+  const device::DeviceInfo& device() const override { return info_; }
+
+  runtime::CounterReport stop() override {
+    runner_.stop();
+    return {{"app", {{"datagrams", counters_.datagrams}, {"bytes", counters_.bytes}, {"syscalls", counters_.syscalls}}}};
+  }
+
+ private:
+  device::DeviceInfo info_;
+  KernelEchoCounters counters_;
+  runtime::BackgroundRunner runner_;
+};
+
+}  // namespace
+
+std::unique_ptr<HostedApp> host_stack_app(const runtime::InstanceConfig& instance, const AppSpec& spec) {
+  return std::make_unique<HostedStackApp>(instance, spec);
+}
+
+std::unique_ptr<HostedApp> host_kernel_app(const std::string& address, bool busy_poll, int core, const AppSpec& spec) {
+  if (spec.proto != "udp" || spec.app != "echo") {
+    throw Error(EINVAL, "the kernel backend runs the udp echo only (asked for " + spec.app + " over " + spec.proto + ")");
+  }
+  return std::make_unique<HostedKernelEcho>(address, busy_poll, core, spec.port);
+}
+
+EchoLoadResult run_stack_echo_bench(const runtime::InstanceConfig& config, const std::string& target_address,
+                                    std::uint16_t target_port, const EchoLoadOptions& options) {
+  const auto address = wire::Ipv4Address::parse(target_address);
+  if (!address) throw Error(EINVAL, "\"" + target_address + "\" is not an IPv4 address");
+  EchoLoadResult result;
+  runtime::run_pinned(config.core, [&] {
+    auto instance = runtime::open_instance(config);
+    std::atomic<bool> done{false};
+    UdpEchoClient client({*address, target_port}, options, done);
+    client.start(monotonic_now(), *instance);
+    runtime::run_event_loop(*instance, client, {.busy_poll = config.busy_poll}, done);
+    client.stop(*instance);
+    result = client.result();
+  });
+  return result;
+}
+
+EchoLoadResult run_kernel_echo_bench(const std::string& target_address, std::uint16_t target_port,
+                                     const EchoLoadOptions& options, bool busy_poll, int core) {
+  EchoLoadResult result;
+  runtime::run_pinned(core, [&] {
+    const std::atomic<bool> never{false};
+    result = run_kernel_udp_echo_client(target_address, target_port, options, busy_poll, never);
+  });
+  return result;
+}
+
+}  // namespace sluice::apps

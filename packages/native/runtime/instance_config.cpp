@@ -1,0 +1,36 @@
+#include "runtime/instance_config.hpp"
+
+#include "device/fault/fault_device.hpp"
+#include "device/fault/fault_spec.hpp"
+#include "device/pcap/pcap_device.hpp"
+#include "iface/config.hpp"
+
+namespace sluice::runtime {
+
+std::unique_ptr<StackInstance> open_instance(const InstanceConfig& config) {
+  // Everything that can be checked without touching the device is checked first, so a typo never
+  // costs an attach/detach of an XDP program.
+  std::optional<device::fault::FaultSpec> faults;
+  if (!config.fault_spec.empty()) faults = device::fault::parse_fault_spec(config.fault_spec);
+  iface::InterfaceConfig interface;
+  interface.address = config.address;
+  interface.prefix_length = config.prefix_length;
+  interface.gateway = config.gateway;
+  interface.rx_checksum = config.rx_checksum;
+  // Until the device is open its MAC is unknown; a stand-in lets everything else be validated now.
+  interface.mac = config.mac.value_or(wire::MacAddress{{0x02, 0, 0, 0, 0, 1}});
+  iface::validate(interface);
+
+  std::unique_ptr<device::Device> device = device::open_device(config.device);
+  if (faults) device = std::make_unique<device::fault::FaultDevice>(std::move(device), *faults);
+  if (!config.pcap_path.empty()) {
+    device::pcap::PcapOptions pcap;
+    pcap.path = config.pcap_path;
+    device = std::make_unique<device::pcap::PcapDevice>(std::move(device), std::move(pcap));
+  }
+  if (!config.mac) interface.mac = device->info().mac;
+  interface.mtu = device->info().mtu;
+  return std::make_unique<StackInstance>(std::move(device), interface);
+}
+
+}  // namespace sluice::runtime

@@ -1,0 +1,40 @@
+#pragma once
+// Everything needed to open one stack instance: the device queue, the decorators around it, and the
+// interface on top.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "device/open.hpp"
+#include "runtime/counter_report.hpp"
+#include "runtime/stack_instance.hpp"
+#include "wire/ethernet.hpp"
+#include "wire/checksum_policy.hpp"
+#include "wire/ipv4_address.hpp"
+
+namespace sluice::runtime {
+
+struct InstanceConfig {
+  device::DeviceConfig device;
+  wire::Ipv4Address address;
+  std::uint8_t prefix_length = 24;
+  std::optional<wire::Ipv4Address> gateway;
+  /// Our MAC; the device's own when absent.
+  std::optional<wire::MacAddress> mac;
+  wire::ChecksumPolicy rx_checksum = wire::ChecksumPolicy::verify;
+  /// Fault injection on the device, "drop=P,dup=P,reorder=P,corrupt=P,seed=N"; none when empty.
+  std::string fault_spec;
+  /// Capture every frame to this pcap file; none when empty.
+  std::string pcap_path;
+  int core = -1;
+  bool busy_poll = true;
+};
+
+/// Opens the device (with fault and pcap decorators as configured) and builds the instance on it.
+/// Throws sluice::Error naming what failed.
+std::unique_ptr<StackInstance> open_instance(const InstanceConfig& config);
+
+/// Counters of every layer of an instance: device, frame io, interface, instance loop.
+CounterReport report_counters(const StackInstance& instance);
+
+}  // namespace sluice::runtime

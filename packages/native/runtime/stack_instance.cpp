@@ -1,0 +1,26 @@
+#include "runtime/stack_instance.hpp"
+
+#include <array>
+
+namespace sluice::runtime {
+
+StackInstance::StackInstance(std::unique_ptr<device::Device> device, const iface::InterfaceConfig& config)
+    : device_(std::move(device)), frame_io_(*device_), interface_(config, frame_io_) {}
+
+StackInstance::~StackInstance() = default;
+
+std::size_t StackInstance::receive(Instant now) {
+  ++counters_.polls;
+  std::array<device::Frame, kRxBurst> burst;
+  const std::size_t received = device_->receive(burst);
+  if (received == 0) ++counters_.idle_polls;
+  for (std::size_t i = 0; i < received; ++i) interface_.receive(now, burst[i]);
+  return received;
+}
+
+void StackInstance::finish(Instant now) {
+  if (interface_.next_deadline() <= now) interface_.poll(now);
+  frame_io_.flush();
+}
+
+}  // namespace sluice::runtime
