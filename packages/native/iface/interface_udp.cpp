@@ -1,4 +1,5 @@
 // UDP: demultiplexing to sockets through the port index, sending, and the zero-copy reply path.
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -82,7 +83,7 @@ int Interface::udp_send_to(Instant now, int id, socket::Endpoint to, std::span<c
   if (!allocate_frame(layout::udp_payload + payload.size(), frame)) return fail(-ENOBUFS);
 
   wire::EthernetFrame::emit(frame.writable(), wire::MacAddress{}, config_.mac, wire::EtherType::ipv4);
-  std::memcpy(frame.data + layout::udp_payload, payload.data(), payload.size());
+  std::copy(payload.begin(), payload.end(), frame.data + layout::udp_payload);
   const std::span<std::uint8_t> datagram(frame.data + layout::transport, wire::UdpPacket::header_len + payload.size());
   wire::UdpPacket::emit_header(datagram, socket->local.port, to.port, static_cast<std::uint16_t>(payload.size()));
   wire::UdpPacket::fill_checksum(datagram, config_.address, to.address);

@@ -221,3 +221,18 @@ TEST_F(InterfaceUdp, SendToOurOwnAddressLoopsBack) {
   iface->release(datagram);
   EXPECT_EQ(counters().tx_frames, 0u) << "nothing went to the device";
 }
+
+TEST_F(InterfaceUdp, EmptyDatagramsTravelBothWays) {
+  auto config = default_config();
+  config.static_arp = {{peer_ip, peer_mac}};
+  make(config);
+  const int sock = iface->udp_bind({{}, 7});
+  ASSERT_EQ(iface->udp_send_to(at_ms(0), sock, {peer_ip, 9}, {}), 0);
+  EXPECT_EQ(io.pop_sent(), expected_reply(7, 9, {}));
+  receive(at_ms(0), udp_frame(40000, 7, {}));
+  socket::UdpDatagram datagram;
+  ASSERT_TRUE(iface->udp_receive(sock, datagram));
+  EXPECT_TRUE(datagram.payload.empty());
+  ASSERT_EQ(iface->udp_reply_in_place(at_ms(0), std::move(datagram), 0), 0);
+  EXPECT_EQ(io.pop_sent(), expected_reply(7, 40000, {}, first_ip_id + 1));
+}
