@@ -1,5 +1,6 @@
 #pragma once
 // Time is passed into the stack, never read inside it, so simulations replay exactly.
+#include <compare>
 #include <cstdint>
 
 namespace sluice {
