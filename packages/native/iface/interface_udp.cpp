@@ -110,7 +110,6 @@ int Interface::udp_send(Instant now, int id, std::span<const std::uint8_t> paylo
 }
 
 int Interface::udp_reply_in_place(Instant now, socket::UdpDatagram&& datagram, std::size_t payload_len) {
-  (void)now;
   socket::UdpDatagram taken = datagram;
   datagram = socket::UdpDatagram{};
   if (taken.empty()) return -EINVAL;
@@ -166,6 +165,7 @@ int Interface::udp_reply_in_place(Instant now, socket::UdpDatagram&& datagram, s
   header.emit(frame.writable().subspan(layout::ip));
   wire::EthernetFrame::emit(frame.writable(), peer, config_.mac, wire::EtherType::ipv4);
   frame.len = static_cast<std::uint32_t>(layout::udp_payload + payload_len);
+  if (taken.from.address == config_.address) return output_ipv4(now, frame, taken.from.address, owner);
   transmit(frame);
   count_udp_sent(owner);
   return 0;

@@ -219,6 +219,17 @@ TEST_F(InterfaceUdp, SendToOurOwnAddressLoopsBack) {
   EXPECT_EQ(Bytes(datagram.payload.begin(), datagram.payload.end()), (Bytes{4, 5, 6}));
   EXPECT_EQ(datagram.from, (socket::Endpoint{host_ip, 1000}));
   iface->release(datagram);
+
+  ASSERT_EQ(iface->udp_send_to(at_ms(1), a, {host_ip, 2000}, Bytes{7}), 0);
+  ASSERT_TRUE(iface->udp_receive(b, datagram));
+  ASSERT_EQ(iface->udp_reply_in_place(at_ms(1), std::move(datagram), 1), 0);
+  ASSERT_TRUE(iface->udp_receive(a, datagram)) << "the in-place reply loops back too";
+  EXPECT_EQ(datagram.from, (socket::Endpoint{host_ip, 2000}));
+  iface->release(datagram);
+
+  ASSERT_EQ(iface->udp_send_to(at_ms(2), a, {host_ip, 3000}, Bytes{7}), 0);
+  EXPECT_EQ(counters().drop_no_socket, 1u);
+  EXPECT_EQ(counters().icmp_port_unreachable_sent, 0u) << "no ICMP errors about looped-back datagrams";
   EXPECT_EQ(counters().tx_frames, 0u) << "nothing went to the device";
 }
 
