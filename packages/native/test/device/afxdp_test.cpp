@@ -290,6 +290,7 @@ TEST(AfXdp, AutoFallsBackToGenericModeWhenNativeIsRefused) {
     std::string message;
     EXPECT_EQ(error_code_of(config, &message), EOPNOTSUPP);
     EXPECT_NE(message.find("xdp_mode=skb"), std::string::npos) << message;
+    EXPECT_NE(message.find("a refused native XDP"), std::string::npos) << message;
     EXPECT_EQ(xdp_program_on("a"), 0u);
 
     auto device = open_device(xdp_on("a"));

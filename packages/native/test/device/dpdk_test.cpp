@@ -121,7 +121,13 @@ TEST(Dpdk, DefaultVdevIsAfXdpOnTheInterface) {
     DeviceConfig config = vdev("");
     config.iface = "a";
     config.frame_count = 4096;
-    auto device = open_device(config);
+    std::unique_ptr<Device> device;
+    {
+      // DPDK 22.11's net_af_xdp never deletes its xsk_umem (nor closes the socket, see
+      // claim_af_xdp_queue); everything else in this test stays leak-checked.
+      test::ThirdPartyLeaksIgnored dpdk_af_xdp_umem;
+      device = open_device(config);
+    }
     EXPECT_EQ(device->info().mode, "net_af_xdp");
     EXPECT_EQ(device->info().mac, test::mac_of("a"));
     exchange_frames_through(*device);
