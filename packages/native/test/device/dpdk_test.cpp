@@ -173,6 +173,14 @@ TEST(Dpdk, MissingInterfaceIsENODEVAndBadVdevIsEINVAL) {
     small.frame_count = 1024;
     EXPECT_EQ(error_code_of(small, &message), EINVAL);
     EXPECT_NE(message.find("at least 2048"), std::string::npos) << message;
+    DeviceConfig queued = vdev("net_af_packet0,iface=a");
+    queued.queue = 1;  // with an explicit vdev the queue lives in its arguments
+    EXPECT_EQ(error_code_of(queued, &message), EINVAL);
+    EXPECT_NE(message.find("start_queue"), std::string::npos) << message;
+    DeviceConfig bad_queue = vdev("net_af_xdp0,iface=a,start_queue=x");
+    bad_queue.frame_count = 4096;
+    EXPECT_EQ(error_code_of(bad_queue, &message), EINVAL);
+    EXPECT_NE(message.find("start_queue \"x\""), std::string::npos) << message;
   });
 }
 
