@@ -17,6 +17,7 @@ namespace sluice::device {
 struct DeviceConfig {
   std::string backend;  ///< "xdp" | "dpdk" | "tap"
   std::string iface;    ///< kernel interface (xdp, tap, dpdk default vdev) or PCI address (dpdk)
+  /// Kernel queue to bind (xdp; start_queue of the default dpdk vdev) or port queue (dpdk PCI).
   std::uint32_t queue = 0;
   std::string xdp_mode = "auto";  ///< auto (native, else generic) | drv | skb
   /// false = need-wakeup mode: the runtime sleeps on wait_fd() when idle.

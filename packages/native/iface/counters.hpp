@@ -12,11 +12,12 @@ struct InterfaceCounters {
   std::uint64_t drop_too_short = 0;          ///< shorter than an Ethernet header
   std::uint64_t drop_not_our_mac = 0;        ///< unicast to another MAC, or unsubscribed multicast
   std::uint64_t drop_bad_source_mac = 0;     ///< multicast/broadcast source MAC
+  std::uint64_t drop_own_source_mac = 0;     ///< our own frame reflected back to us
   std::uint64_t drop_unknown_ethertype = 0;
   std::uint64_t drop_bad_arp = 0;            ///< truncated, not Ethernet/IPv4, bad operation
   std::uint64_t drop_bad_ip_header = 0;      ///< version, IHL or total length wrong
   std::uint64_t drop_bad_ip_checksum = 0;
-  std::uint64_t drop_martian_source = 0;     ///< source is 0, broadcast, multicast or loopback
+  std::uint64_t drop_martian_source = 0;     ///< source is 0, broadcast, multicast, 127/8, or us (from the wire)
   std::uint64_t drop_not_our_ip = 0;         ///< destination is not us, nor a broadcast
   std::uint64_t drop_unknown_protocol = 0;
   std::uint64_t drop_bad_icmp = 0;           ///< shorter than 8 bytes

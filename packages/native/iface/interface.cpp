@@ -60,6 +60,11 @@ void Interface::receive(Instant now, const device::Frame& frame) {
     io_.release(frame);
     return;
   }
+  if (ethernet->source() == config_.mac && !in_loopback_) {
+    counters_.drop_own_source_mac += 1;
+    io_.release(frame);
+    return;
+  }
   switch (static_cast<wire::EtherType>(ethernet->ethertype())) {
     case wire::EtherType::ipv4:
       handle_ipv4(now, frame, *ethernet);
@@ -142,7 +147,9 @@ int Interface::output_ipv4(Instant now, const device::Frame& frame, wire::Ipv4Ad
       // Loopback: the frame goes straight back up through receive(), as if it came off the wire.
       std::copy(config_.mac.octets.begin(), config_.mac.octets.end(), frame.data);
       count_udp_sent(owner);
+      in_loopback_ = true;
       receive(now, frame);
+      in_loopback_ = false;
       return 0;
     case Route::Kind::unreachable:
       break;

@@ -86,7 +86,7 @@ class Interface {
     wire::Ipv4Address source;
     wire::Ipv4Address destination;
     std::uint8_t protocol = 0;
-    bool to_broadcast = false;  ///< link or IP broadcast: never answered with ICMP errors or echo
+    bool quiet = false;  ///< sent to a broadcast, or looped back: never answered with ICMP
     std::span<std::uint8_t> ip_header;
     std::span<std::uint8_t> payload;
   };
@@ -145,6 +145,7 @@ class Interface {
   socket::UdpSocketTable sockets_;
   InterfaceCounters counters_;
   std::uint16_t next_ip_id_;
+  bool in_loopback_ = false;  ///< receive() is handling a frame we sent to our own address
 };
 
 }  // namespace sluice::iface

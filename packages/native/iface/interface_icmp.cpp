@@ -30,7 +30,7 @@ void Interface::handle_icmp(Instant now, Inbound& inbound) {
     return;
   }
   counters_.icmp_echo_requests += 1;
-  if (inbound.to_broadcast) {
+  if (inbound.quiet) {
     counters_.icmp_echo_broadcast_ignored += 1;
     discard(inbound);
     return;
@@ -70,7 +70,7 @@ void Interface::reply_to_echo(Inbound& inbound) {
 }
 
 void Interface::send_port_unreachable(Instant now, Inbound& inbound) {
-  if (inbound.to_broadcast) {
+  if (inbound.quiet) {
     discard(inbound);
     return;
   }

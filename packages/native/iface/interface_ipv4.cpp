@@ -20,7 +20,8 @@ void Interface::handle_ipv4(Instant now, const device::Frame& frame, const wire:
     return;
   }
   const wire::Ipv4Address source = ip->source();
-  if (source.is_unspecified() || source.is_multicast() || source.is_loopback() || router_.is_broadcast(source)) {
+  if (source.is_unspecified() || source.is_multicast() || source.is_loopback() || router_.is_broadcast(source) ||
+      (source == config_.address && !in_loopback_)) {
     counters_.drop_martian_source += 1;
     io_.release(frame);
     return;
@@ -42,7 +43,7 @@ void Interface::handle_ipv4(Instant now, const device::Frame& frame, const wire:
   inbound.source = source;
   inbound.destination = destination;
   inbound.protocol = ip->protocol();
-  inbound.to_broadcast = ip_broadcast || ethernet.destination().is_broadcast();
+  inbound.quiet = ip_broadcast || ethernet.destination().is_broadcast() || in_loopback_;
   inbound.ip_header = ip->header();
   inbound.payload = ip->payload();
   deliver(now, inbound);
@@ -83,7 +84,7 @@ void Interface::handle_fragment(Instant now, const device::Frame& frame, const w
   inbound.source = wire::Ipv4Address::load(inbound.ip_header.data() + 12);
   inbound.destination = wire::Ipv4Address::load(inbound.ip_header.data() + 16);
   inbound.protocol = inbound.ip_header[9];
-  inbound.to_broadcast = router_.is_broadcast(inbound.destination);
+  inbound.quiet = router_.is_broadcast(inbound.destination);
   inbound.payload = reassembler_.payload(slot);
   deliver(now, inbound);
 }

@@ -1,4 +1,5 @@
 // UDP: demultiplexing to sockets through the port index, sending, and the zero-copy reply path.
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -82,7 +83,7 @@ int Interface::udp_send_to(Instant now, int id, socket::Endpoint to, std::span<c
   if (!allocate_frame(layout::udp_payload + payload.size(), frame)) return fail(-ENOBUFS);
 
   wire::EthernetFrame::emit(frame.writable(), wire::MacAddress{}, config_.mac, wire::EtherType::ipv4);
-  std::memcpy(frame.data + layout::udp_payload, payload.data(), payload.size());
+  std::copy(payload.begin(), payload.end(), frame.data + layout::udp_payload);
   const std::span<std::uint8_t> datagram(frame.data + layout::transport, wire::UdpPacket::header_len + payload.size());
   wire::UdpPacket::emit_header(datagram, socket->local.port, to.port, static_cast<std::uint16_t>(payload.size()));
   wire::UdpPacket::fill_checksum(datagram, config_.address, to.address);
@@ -109,7 +110,6 @@ int Interface::udp_send(Instant now, int id, std::span<const std::uint8_t> paylo
 }
 
 int Interface::udp_reply_in_place(Instant now, socket::UdpDatagram&& datagram, std::size_t payload_len) {
-  (void)now;
   socket::UdpDatagram taken = datagram;
   datagram = socket::UdpDatagram{};
   if (taken.empty()) return -EINVAL;
@@ -165,6 +165,7 @@ int Interface::udp_reply_in_place(Instant now, socket::UdpDatagram&& datagram, s
   header.emit(frame.writable().subspan(layout::ip));
   wire::EthernetFrame::emit(frame.writable(), peer, config_.mac, wire::EtherType::ipv4);
   frame.len = static_cast<std::uint32_t>(layout::udp_payload + payload_len);
+  if (taken.from.address == config_.address) return output_ipv4(now, frame, taken.from.address, owner);
   transmit(frame);
   count_udp_sent(owner);
   return 0;

@@ -35,9 +35,6 @@ struct BoundSocket {
   xsk_ring_prod tx{};
   bool need_wakeup = false;
   bool zero_copy = false;
-  unsigned ifindex = 0;
-  std::uint32_t attached_prog_id = 0;  ///< the XDP program libxdp attached for us, 0 if it was already there
-  std::uint32_t xdp_flags = 0;         ///< XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE
 };
 
 class AfXdpDevice final : public Device {

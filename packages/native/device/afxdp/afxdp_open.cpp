@@ -1,7 +1,6 @@
 // Binding an AF_XDP socket: validate against the interface, then try the XDP attach modes the
 // configuration allows (native first in "auto"), retrying while the queue is still held by a socket
 // that is closing. Every failure names the interface, the step and what to do about it.
-#include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include <linux/if_xdp.h>
 #include <sys/socket.h>
@@ -46,12 +45,6 @@ std::vector<AttachMode> modes_to_try(const std::string& xdp_mode) {
   return {native_mode, generic_mode};
 }
 
-std::uint32_t attached_program(unsigned ifindex, std::uint32_t xdp_flags) {
-  std::uint32_t id = 0;
-  if (bpf_xdp_query_id(static_cast<int>(ifindex), static_cast<int>(xdp_flags), &id) != 0) return 0;
-  return id;
-}
-
 bool socket_is_zero_copy(int fd) {
   xdp_options options{};
   socklen_t len = sizeof options;
@@ -69,9 +62,6 @@ Attempt try_bind(const Target& target, AttachMode mode, LibbpfMessageCapture& me
   attempt.bound->umem = std::make_unique<Umem>(target.config.frame_count, target.frame_size, target.config.ring_size,
                                               target.owner);
   attempt.bound->need_wakeup = !target.config.busy_poll;
-  attempt.bound->ifindex = target.facts.ifindex;
-  attempt.bound->xdp_flags = mode.xdp_flags;
-  const std::uint32_t program_before = attached_program(target.facts.ifindex, mode.xdp_flags);
 
   xsk_socket_config config{};
   config.rx_size = target.config.ring_size;
@@ -88,8 +78,6 @@ Attempt try_bind(const Target& target, AttachMode mode, LibbpfMessageCapture& me
     return attempt;
   }
   attempt.bound->zero_copy = socket_is_zero_copy(xsk_socket__fd(attempt.bound->socket));
-  const std::uint32_t program_after = attached_program(target.facts.ifindex, mode.xdp_flags);
-  attempt.bound->attached_prog_id = program_before == 0 ? program_after : 0;
   return attempt;
 }
 

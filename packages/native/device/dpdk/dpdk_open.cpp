@@ -136,7 +136,8 @@ std::uint16_t find_or_probe_port(const Plan& plan, Port& port, PortGuard& guard,
       throw Error(EBUSY, plan.owner + ": " + plan.device_name + " is already open in this process" +
                              (plan.pci ? "" : "; give each dpdk_vdev its own name (net_af_xdp0, net_af_xdp1, ...)"));
     }
-    port.id = port_id;
+    port.id = port_id;  // a PCI port the EAL probed at start-up
+    guard.probed = true;
     return port_id;
   }
   const int rc = rte_dev_probe(plan.devargs.c_str());
@@ -165,7 +166,7 @@ std::unique_ptr<Device> open_dpdk(const DeviceConfig& config) {
   const Plan plan = plan_for(config);
   if (!plan.pci && config.queue != 0 && !config.dpdk_vdev.empty()) {
     throw Error(EINVAL, plan.owner + ": with dpdk_vdev the kernel queue is chosen in the vdev arguments "
-                            "(start_queue=..., log); leave queue at 0");
+                            "(start_queue=...); leave queue at 0");
   }
   // net_af_xdp lends half its 2048-entry fill ring (1024 mbufs) to the kernel before anything runs.
   if (plan.device_name.starts_with("net_af_xdp") && config.frame_count < 2048) {

@@ -2,7 +2,8 @@
 // One endpoint of a SimWire: a device::Device with its own MAC, MTU and fixed frame pool. Frames
 // it transmits are copied onto the wire and return to its pool at once; frames the wire delivers
 // are copied into frames of this pool. Nothing is shared between endpoints, so each pool's
-// accounting is exact. Create endpoints with SimWire::attach().
+// accounting is exact. Create endpoints with SimWire::attach(). wait_fd() is -1: a simulation
+// loop does not sleep, it jumps time to SimWire::next_delivery().
 #include <cstdint>
 #include <memory>
 #include <span>

@@ -1,8 +1,12 @@
 // AF_XDP on a veth pair in a private namespace: our socket on `a`, the kernel on `b`.
 #include <bpf/libbpf.h>
+#include <linux/capability.h>
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <numeric>
@@ -48,6 +52,16 @@ std::uint32_t xdp_program_on(const std::string& iface) {
     if (bpf_xdp_query_id(ifindex, mode, &mode_id) == 0 && mode_id != 0) id = mode_id;
   }
   return id;
+}
+
+int error_code_of(const DeviceConfig& config, std::string* message = nullptr) {
+  try {
+    open_device(config);
+  } catch (const Error& error) {
+    if (message != nullptr) *message = error.what();
+    return error.code();
+  }
+  return 0;
 }
 
 TEST(AfXdp, ReceivesFramesOfEverySizeByteExactInOrder) {
@@ -236,21 +250,39 @@ TEST(AfXdp, CloseDetachesTheProgramAndReopeningAtOnceWorks) {
   });
 }
 
-int error_code_of(const DeviceConfig& config, std::string* message = nullptr) {
-  try {
-    open_device(config);
-  } catch (const Error& error) {
-    if (message != nullptr) *message = error.what();
-    return error.code();
-  }
-  return 0;
-}
-
 TEST(AfXdp, MissingInterfaceIsENODEVNamingIt) {
   test::run_in_private_netns([] {
     std::string message;
     EXPECT_EQ(error_code_of(xdp_on("eth9"), &message), ENODEV);
     EXPECT_NE(message.find("no interface eth9"), std::string::npos) << message;
+  });
+}
+
+// Root normally registers any UMEM (CAP_IPC_LOCK); without that capability the locked-memory
+// limit applies, as it does for an unprivileged user.
+void drop_ipc_lock_and_limit_memlock(rlim_t bytes) {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  ASSERT_EQ(::syscall(SYS_capget, &header, data), 0);
+  data[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+  ASSERT_EQ(::syscall(SYS_capset, &header, data), 0);
+  const rlimit limit{bytes, bytes};
+  ASSERT_EQ(::setrlimit(RLIMIT_MEMLOCK, &limit), 0);
+}
+
+TEST(AfXdp, LockedMemoryRefusalIsENOBUFSNamingMemlockAndTheUmemSize) {
+  test::run_in_private_netns([] {
+    test::make_veth();
+    drop_ipc_lock_and_limit_memlock(1 << 20);
+    DeviceConfig config = xdp_on("a");
+    config.frame_count = 4096;  // 8 MiB of UMEM against a 1 MiB limit
+    std::string message;
+    EXPECT_EQ(error_code_of(config, &message), ENOBUFS);
+    EXPECT_NE(message.find("RLIMIT_MEMLOCK 1 MiB"), std::string::npos) << message;
+    EXPECT_NE(message.find("8 MiB UMEM"), std::string::npos) << message;
+    EXPECT_NE(message.find("frame_count"), std::string::npos) << message;
+    config.frame_count = 128;  // 256 KiB fits
+    EXPECT_EQ(error_code_of(config), 0);
   });
 }
 
@@ -290,6 +322,7 @@ TEST(AfXdp, AutoFallsBackToGenericModeWhenNativeIsRefused) {
     std::string message;
     EXPECT_EQ(error_code_of(config, &message), EOPNOTSUPP);
     EXPECT_NE(message.find("xdp_mode=skb"), std::string::npos) << message;
+    EXPECT_NE(message.find("a refused native XDP"), std::string::npos) << message;
     EXPECT_EQ(xdp_program_on("a"), 0u);
 
     auto device = open_device(xdp_on("a"));

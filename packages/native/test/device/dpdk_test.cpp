@@ -121,7 +121,13 @@ TEST(Dpdk, DefaultVdevIsAfXdpOnTheInterface) {
     DeviceConfig config = vdev("");
     config.iface = "a";
     config.frame_count = 4096;
-    auto device = open_device(config);
+    std::unique_ptr<Device> device;
+    {
+      // DPDK 22.11's net_af_xdp never deletes its xsk_umem (nor closes the socket, see
+      // claim_af_xdp_queue); everything else in this test stays leak-checked.
+      test::ThirdPartyLeaksIgnored dpdk_af_xdp_umem;
+      device = open_device(config);
+    }
     EXPECT_EQ(device->info().mode, "net_af_xdp");
     EXPECT_EQ(device->info().mac, test::mac_of("a"));
     exchange_frames_through(*device);
@@ -167,6 +173,14 @@ TEST(Dpdk, MissingInterfaceIsENODEVAndBadVdevIsEINVAL) {
     small.frame_count = 1024;
     EXPECT_EQ(error_code_of(small, &message), EINVAL);
     EXPECT_NE(message.find("at least 2048"), std::string::npos) << message;
+    DeviceConfig queued = vdev("net_af_packet0,iface=a");
+    queued.queue = 1;  // with an explicit vdev the queue lives in its arguments
+    EXPECT_EQ(error_code_of(queued, &message), EINVAL);
+    EXPECT_NE(message.find("start_queue"), std::string::npos) << message;
+    DeviceConfig bad_queue = vdev("net_af_xdp0,iface=a,start_queue=x");
+    bad_queue.frame_count = 4096;
+    EXPECT_EQ(error_code_of(bad_queue, &message), EINVAL);
+    EXPECT_NE(message.find("start_queue \"x\""), std::string::npos) << message;
   });
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // Builders for test input frames and small readers for output frames. The builders use the wire
 // emitters, which the wire tests pin down byte for byte against hand-written fixtures.
-#include <cstring>
+#include <algorithm>
 #include <vector>
 
 #include "wire/arp.hpp"
@@ -27,7 +27,7 @@ inline Bytes ethernet(const wire::MacAddress& dst, const wire::MacAddress& src, 
                       const Bytes& payload) {
   Bytes frame(14 + payload.size());
   wire::EthernetFrame::emit(frame, dst, src, type);
-  std::memcpy(frame.data() + 14, payload.data(), payload.size());
+  std::copy(payload.begin(), payload.end(), frame.data() + 14);
   return frame;
 }
 
@@ -58,14 +58,14 @@ inline Bytes ipv4(const IpFields& f, wire::IpProtocol protocol, const Bytes& pay
   header.fragment_offset = f.fragment_offset;
   header.payload_length = static_cast<std::uint16_t>(payload.size());
   header.emit(packet);
-  std::memcpy(packet.data() + 20, payload.data(), payload.size());
+  std::copy(payload.begin(), payload.end(), packet.data() + 20);
   return packet;
 }
 
 inline Bytes udp(wire::Ipv4Address source, wire::Ipv4Address destination, std::uint16_t source_port,
                  std::uint16_t destination_port, const Bytes& payload) {
   Bytes datagram(8 + payload.size());
-  std::memcpy(datagram.data() + 8, payload.data(), payload.size());
+  std::copy(payload.begin(), payload.end(), datagram.data() + 8);
   wire::UdpPacket::emit_header(datagram, source_port, destination_port, static_cast<std::uint16_t>(payload.size()));
   wire::UdpPacket::fill_checksum(datagram, source, destination);
   return datagram;
@@ -80,7 +80,7 @@ inline Bytes udp_frame(std::uint16_t source_port, std::uint16_t destination_port
 
 inline Bytes echo_request(std::uint16_t identifier, std::uint16_t sequence, const Bytes& data) {
   Bytes message(8 + data.size());
-  std::memcpy(message.data() + 8, data.data(), data.size());
+  std::copy(data.begin(), data.end(), message.data() + 8);
   wire::IcmpPacket::emit(message, wire::IcmpType::echo_request, 0,
                          (std::uint32_t{identifier} << 16) | sequence);
   return message;

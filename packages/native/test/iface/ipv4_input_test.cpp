@@ -76,7 +76,14 @@ TEST_F(InterfaceInput, DropsEachMalformationWithItsOwnCounter) {
   receive(at_ms(0), udp_frame(40000, 7, {1}, martian));
   martian.source = wire::Ipv4Address::from_octets(127, 0, 0, 1);
   receive(at_ms(0), udp_frame(40000, 7, {1}, martian));
-  EXPECT_EQ(counters().drop_martian_source, 3u);
+  martian.source = host_ip;
+  receive(at_ms(0), udp_frame(40000, 7, {1}, martian));
+  EXPECT_EQ(counters().drop_martian_source, 4u) << "our own address, arriving from the wire";
+
+  Bytes own_mac = good;
+  own_mac[11] = 0x01;  // source MAC = ours: a reflection of our own frame
+  receive(at_ms(0), own_mac);
+  EXPECT_EQ(counters().drop_own_source_mac, 1u);
 
   receive(at_ms(0), ethernet(host_mac, peer_mac, wire::EtherType::ipv4, ipv4({}, wire::IpProtocol::tcp, Bytes(20, 0))));
   EXPECT_EQ(counters().drop_unknown_protocol, 1u);
@@ -89,7 +96,7 @@ TEST_F(InterfaceInput, DropsEachMalformationWithItsOwnCounter) {
   receive(at_ms(0), udp_length_too_big);
   EXPECT_EQ(counters().drop_bad_udp_header, 1u);
 
-  EXPECT_EQ(counters().rx_frames, 14u);
+  EXPECT_EQ(counters().rx_frames, 16u);
   EXPECT_EQ(iface->udp_queued(0), 0u);
   EXPECT_TRUE(io.sent.empty());
 }

@@ -4,7 +4,7 @@
 // no frame leaked or was returned twice.
 #include <gtest/gtest.h>
 
-#include <cstring>
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <vector>
@@ -55,7 +55,7 @@ class TestFrameIo : public iface::FrameIo {
     fail_allocations = saved;
     EXPECT_TRUE(ok) << "test pool exhausted";
     if (!ok) return {};
-    std::memcpy(frame.data, bytes.data(), bytes.size());
+    std::copy(bytes.begin(), bytes.end(), frame.data);
     frame.len = static_cast<std::uint32_t>(bytes.size());
     return frame;
   }

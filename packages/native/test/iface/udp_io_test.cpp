@@ -219,5 +219,31 @@ TEST_F(InterfaceUdp, SendToOurOwnAddressLoopsBack) {
   EXPECT_EQ(Bytes(datagram.payload.begin(), datagram.payload.end()), (Bytes{4, 5, 6}));
   EXPECT_EQ(datagram.from, (socket::Endpoint{host_ip, 1000}));
   iface->release(datagram);
+
+  ASSERT_EQ(iface->udp_send_to(at_ms(1), a, {host_ip, 2000}, Bytes{7}), 0);
+  ASSERT_TRUE(iface->udp_receive(b, datagram));
+  ASSERT_EQ(iface->udp_reply_in_place(at_ms(1), std::move(datagram), 1), 0);
+  ASSERT_TRUE(iface->udp_receive(a, datagram)) << "the in-place reply loops back too";
+  EXPECT_EQ(datagram.from, (socket::Endpoint{host_ip, 2000}));
+  iface->release(datagram);
+
+  ASSERT_EQ(iface->udp_send_to(at_ms(2), a, {host_ip, 3000}, Bytes{7}), 0);
+  EXPECT_EQ(counters().drop_no_socket, 1u);
+  EXPECT_EQ(counters().icmp_port_unreachable_sent, 0u) << "no ICMP errors about looped-back datagrams";
   EXPECT_EQ(counters().tx_frames, 0u) << "nothing went to the device";
+}
+
+TEST_F(InterfaceUdp, EmptyDatagramsTravelBothWays) {
+  auto config = default_config();
+  config.static_arp = {{peer_ip, peer_mac}};
+  make(config);
+  const int sock = iface->udp_bind({{}, 7});
+  ASSERT_EQ(iface->udp_send_to(at_ms(0), sock, {peer_ip, 9}, {}), 0);
+  EXPECT_EQ(io.pop_sent(), expected_reply(7, 9, {}));
+  receive(at_ms(0), udp_frame(40000, 7, {}));
+  socket::UdpDatagram datagram;
+  ASSERT_TRUE(iface->udp_receive(sock, datagram));
+  EXPECT_TRUE(datagram.payload.empty());
+  ASSERT_EQ(iface->udp_reply_in_place(at_ms(0), std::move(datagram), 0), 0);
+  EXPECT_EQ(io.pop_sent(), expected_reply(7, 40000, {}, first_ip_id + 1));
 }
