@@ -12,6 +12,15 @@ export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), ".."
 export const FLAVOURS = {
   release: ["-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DSLUICE_ADDON=ON"],
   asan: ["-DCMAKE_BUILD_TYPE=Debug", "-DSLUICE_ADDON=OFF", "-DSLUICE_SANITIZE=ON"],
+  // libFuzzer targets need clang; ASan and UBSan come with them.
+  fuzz: [
+    "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+    "-DCMAKE_C_COMPILER=clang",
+    "-DCMAKE_CXX_COMPILER=clang++",
+    "-DSLUICE_ADDON=OFF",
+    "-DSLUICE_TESTS=OFF",
+    "-DSLUICE_FUZZ=ON",
+  ],
 };
 
 export function run(command, args, options = {}) {

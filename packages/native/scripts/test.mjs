@@ -1,4 +1,5 @@
-// Native tests: the unit tests in the release build, then the same tests under ASan+UBSan.
+// Native tests: the unit tests in the release build, then the same tests under ASan+UBSan, then a
+// short libFuzzer run of every fuzz target.
 import { buildTree, run } from "./cmake.mjs";
 
 const sanitizerEnv = {
@@ -14,3 +15,5 @@ for (const flavour of ["release", "asan"]) {
     env: flavour === "asan" ? sanitizerEnv : process.env,
   });
 }
+
+run(process.execPath, ["scripts/fuzz.mjs", "--seconds", "20"]);
