@@ -92,7 +92,7 @@ async function sluiceClient(
     { timeoutMs: (seconds + 30) * 1000 },
   );
   const result = JSON.parse(out.stdout.trim().split("\n").at(-1)!);
-  const client = clientFlags[1] === "kernel" ? "sluice bench (kernel socket)" : "sluice bench (Sluice/AF_XDP)";
+  const client = clientFlags[1] === "kernel" ? `sluice bench (kernel socket${clientFlags.includes("--no-busy-poll") ? ", blocking" : ""})` : "sluice bench (Sluice/AF_XDP)";
   runs.push({
     name,
     server,
