@@ -92,7 +92,10 @@ async function sluiceClient(
     { timeoutMs: (seconds + 30) * 1000 },
   );
   const result = JSON.parse(out.stdout.trim().split("\n").at(-1)!);
-  const client = clientFlags[1] === "kernel" ? `sluice bench (kernel socket${clientFlags.includes("--no-busy-poll") ? ", blocking" : ""})` : "sluice bench (Sluice/AF_XDP)";
+  const client =
+    clientFlags[1] === "kernel"
+      ? `sluice bench (kernel socket${clientFlags.includes("--no-busy-poll") ? ", blocking" : ""})`
+      : "sluice bench (Sluice/AF_XDP)";
   runs.push({
     name,
     server,
@@ -138,27 +141,25 @@ try {
   await sockperfPingPong(net, "kernel pair (sockperf)", "sockperf server (kernel)", 11111);
   await server.stop();
 
-  server = await startServer(
-    net,
-    "server",
-    [
-      process.execPath,
-      sluiceBin,
-      "run",
-      "echo",
-      "--backend",
-      "kernel",
-      "--ip",
-      `${SERVER}/24`,
-      "--port",
-      "7",
-      "--core",
-      "0",
-    ],
-    /^ready /m,
-  );
-  for (const window of [1, 64]) await sluiceClient(net, "kernel pair", "recvmmsg echo (kernel)", kernelClient, window);
-  await server.stop();
+  // The kernel pair as applications normally run it (blocking), and at its fastest (both spinning).
+  const kernelModes = [
+    ["kernel pair", "--no-busy-poll"],
+    ["kernel pair, busy-poll", "--busy-poll"],
+  ] as const;
+  for (const [name, pollFlag] of kernelModes) {
+    const echo = ["run", "echo", "--backend", "kernel", "--ip", `${SERVER}/24`, "--port", "7", "--core", "0", pollFlag];
+    server = await startServer(net, "server", [process.execPath, sluiceBin, ...echo], /^ready /m);
+    for (const window of [1, 64]) {
+      await sluiceClient(
+        net,
+        name,
+        `recvmmsg echo (kernel, ${pollFlag.slice(2)})`,
+        [...kernelClient, pollFlag],
+        window,
+      );
+    }
+    await server.stop();
+  }
 
   // Then Sluice owns the server's address: the server kernel must not answer ARP for it.
   await net.exec("server", ["ip", "addr", "flush", "dev", "eth0"]);
@@ -182,10 +183,17 @@ const kernel1 = find("kernel pair", 1);
 const kernel64 = find("kernel pair", 64);
 const sluice1 = find("Sluice pair", 1);
 const sluice64 = find("Sluice pair", 64);
+const spinning1 = find("kernel pair, busy-poll", 1);
+const spinning64 = find("kernel pair, busy-poll", 64);
+const ratio = (a?: number, b?: number) => (a !== undefined && b ? a / b : null);
 const ratios = {
-  p50RttSluicePairOverKernelPair: sluice1 && kernel1 ? sluice1.p50Us / kernel1.p50Us : null,
-  echoesPerSecondWindow64SluicePairOverKernelPair:
-    sluice64 && kernel64 ? sluice64.roundTripsPerSecond / kernel64.roundTripsPerSecond : null,
+  p50RttSluicePairOverKernelPair: ratio(sluice1?.p50Us, kernel1?.p50Us),
+  echoesPerSecondWindow64SluicePairOverKernelPair: ratio(sluice64?.roundTripsPerSecond, kernel64?.roundTripsPerSecond),
+  p50RttSluicePairOverBusyPollKernelPair: ratio(sluice1?.p50Us, spinning1?.p50Us),
+  echoesPerSecondWindow64SluicePairOverBusyPollKernelPair: ratio(
+    sluice64?.roundTripsPerSecond,
+    spinning64?.roundTripsPerSecond,
+  ),
 };
 const targets = { p50RttSluicePairOverKernelPair: "<= 0.3", echoesPerSecondWindow64SluicePairOverKernelPair: ">= 1.7" };
 const file = writeResults("udp-echo", {
@@ -209,3 +217,6 @@ console.log(
   `\nSluice pair / kernel pair: p50 RTT ${ratios.p50RttSluicePairOverKernelPair?.toFixed(2)} (target ${targets.p50RttSluicePairOverKernelPair}), echoes/s at window 64 ${ratios.echoesPerSecondWindow64SluicePairOverKernelPair?.toFixed(2)} (target ${targets.echoesPerSecondWindow64SluicePairOverKernelPair})`,
 );
 console.log(`results: ${file}`);
+console.log(
+  `Sluice pair / busy-polling kernel pair: p50 RTT ${ratios.p50RttSluicePairOverBusyPollKernelPair?.toFixed(2)}, echoes/s at window 64 ${ratios.echoesPerSecondWindow64SluicePairOverBusyPollKernelPair?.toFixed(2)}`,
+);

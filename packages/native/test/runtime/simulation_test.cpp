@@ -10,6 +10,7 @@
 #include "apps/udp_echo_client.hpp"
 #include "device/sim/sim_wire.hpp"
 #include "runtime/stack_instance.hpp"
+#include "support/allocation_counter.hpp"
 
 using namespace sluice;
 using namespace sluice::testing;
@@ -219,4 +220,22 @@ TEST(Simulation, ArpThenPingThenReassembledUdpEchoFromARawHost) {
 
   bed.drain();
   EXPECT_EQ(bed.server->device().pool_available(), bed.server->device().pool_capacity());
+}
+
+TEST(Simulation, SteadyStateEchoAllocatesNothingAcrossTheWholeInstance) {
+  device::sim::LinkConfig link;
+  link.delay = Duration::micros(20);
+  apps::EchoLoadOptions load;
+  load.window = 8;
+  load.size = 64;
+  load.duration = Duration::seconds(10);
+  Testbed bed(5, link, load);
+  for (int i = 0; i < 20'000; ++i) bed.step(true);  // ARP resolved, pools and caches warm
+  const std::uint64_t before = bed.echo.counters().datagrams;
+  sluice::test::AllocationCounter::start();
+  for (int i = 0; i < 50'000; ++i) bed.step(true);
+  const std::uint64_t allocations = sluice::test::AllocationCounter::stop();
+  EXPECT_EQ(allocations, 0u);
+  EXPECT_GT(bed.echo.counters().datagrams - before, 10'000u) << "the measured stretch did real work";
+  bed.drain();
 }

@@ -1,0 +1,88 @@
+// Debian's real sockperf client against `sluice run sockperf` over AF_XDP.
+import { createNetwork, type Network } from "@sluice/netns";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SluiceProcess, startSluice } from "./support/sluice-process.js";
+
+const SLUICE_IP = "198.18.0.1";
+
+describe("sockperf against the Sluice sockperf server", () => {
+  let net: Network;
+  let sluice: SluiceProcess;
+
+  beforeAll(async () => {
+    net = await createNetwork({ hosts: ["sluice", "peer"] });
+    await net.setOffloads("peer", { tx: false, tso: false, gso: false });
+    await net.exec("sluice", ["ip", "addr", "flush", "dev", "eth0"]);
+    sluice = await startSluice(net, "sluice", [
+      "run",
+      "sockperf",
+      "--backend",
+      "xdp",
+      "--iface",
+      "eth0",
+      "--ip",
+      `${SLUICE_IP}/24`,
+      "--port",
+      "11111",
+      "--proto",
+      "udp",
+    ]);
+  });
+
+  afterAll(async () => {
+    await net?.destroy();
+  });
+
+  it("prints the sockperf ready line", () => {
+    expect(sluice.readyLine).toBe(`ready sockperf udp ${SLUICE_IP}:11111 backend=xdp`);
+  });
+
+  it("answers ping-pong: every message comes back", async () => {
+    const out = await net.exec("peer", [
+      "sockperf",
+      "ping-pong",
+      "-i",
+      SLUICE_IP,
+      "-p",
+      "11111",
+      "-t",
+      "1",
+      "-m",
+      "64",
+    ]);
+    const valid = /\[Valid Duration\] RunTime=[\d.]+ sec; SentMessages=(\d+); ReceivedMessages=(\d+)/.exec(out.stdout);
+    expect(valid).not.toBeNull();
+    expect(Number(valid![1])).toBeGreaterThan(1000);
+    expect(Number(valid![2])).toBe(Number(valid![1]));
+    expect(out.stdout).toMatch(/# dropped messages = 0;/);
+  });
+
+  it("answers under-load: only the messages that ask for a pong", async () => {
+    const out = await net.exec("peer", [
+      "sockperf",
+      "under-load",
+      "-i",
+      SLUICE_IP,
+      "-p",
+      "11111",
+      "-t",
+      "1",
+      "-m",
+      "64",
+      "--mps",
+      "5000",
+      "--reply-every",
+      "10",
+    ]);
+    const valid = /\[Valid Duration\] RunTime=[\d.]+ sec; SentMessages=(\d+); ReceivedMessages=(\d+)/.exec(out.stdout);
+    expect(valid).not.toBeNull();
+    const sent = Number(valid![1]);
+    const received = Number(valid![2]);
+    expect(sent).toBeGreaterThan(1000);
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(sent / 5);
+    const stopped = await sluice.stop();
+    expect(stopped.counters?.app?.no_reply).toBeGreaterThan(0);
+    expect(stopped.counters?.app?.invalid).toBe(0);
+  });
+});
