@@ -13,7 +13,7 @@ namespace sluice::runtime {
 
 namespace {
 int sleep_timeout_ms(const StackInstance& instance, Instant now, std::uint32_t max_sleep_ms) {
-  const Instant deadline = instance.interface().next_deadline();
+  const Instant deadline = instance.next_deadline();
   if (deadline.is_never()) return static_cast<int>(max_sleep_ms);
   const std::uint64_t until = (deadline - now).nanos / 1000'000;
   return static_cast<int>(std::min<std::uint64_t>(until, max_sleep_ms));

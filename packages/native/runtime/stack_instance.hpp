@@ -8,6 +8,7 @@
 #include "device/device.hpp"
 #include "iface/interface.hpp"
 #include "runtime/device_frame_io.hpp"
+#include "runtime/timer_wheel.hpp"
 #include "util/time.hpp"
 
 namespace sluice::runtime {
@@ -30,8 +31,10 @@ class StackInstance {
   /// Receives one burst and runs it through the stack; returns the number of frames received.
   /// Apps then drain their sockets and call finish(), so replies leave in the same burst.
   std::size_t receive(Instant now);
-  /// Runs due timers and flushes transmit batches to the device.
+  /// Runs due timers (the interface's and the wheel's) and flushes transmit batches to the device.
   void finish(Instant now);
+  /// The earliest time finish() has timer work to do.
+  Instant next_deadline() const;
 
   iface::Interface& interface() { return interface_; }
   const iface::Interface& interface() const { return interface_; }
@@ -39,6 +42,8 @@ class StackInstance {
   const device::Device& device() const { return *device_; }
   DeviceFrameIo& frame_io() { return frame_io_; }
   const DeviceFrameIo& frame_io() const { return frame_io_; }
+  /// Timers of apps and sockets on this instance, fired by finish(); 1 ms resolution.
+  TimerWheel& timers() { return timers_; }
   InstanceCounters& counters() { return counters_; }
   const InstanceCounters& counters() const { return counters_; }
 
@@ -46,6 +51,7 @@ class StackInstance {
   std::unique_ptr<device::Device> device_;
   DeviceFrameIo frame_io_;
   iface::Interface interface_;
+  TimerWheel timers_;
   InstanceCounters counters_;
 };
 
