@@ -12,6 +12,7 @@ export type LibosErrorCode =
   | "ENOTCONN"
   | "EADDRINUSE"
   | "ENODEV"
+  | "ENOENT"
   | "EPERM"
   | "ENOSYS"
   | "EIO";

@@ -17,3 +17,4 @@ export {
   startKernelApp,
   startNativeApp,
 } from "./native-apps.js";
+export { type InstanceStats, readInstanceStats } from "./stats.js";

@@ -21,6 +21,8 @@ export interface InstanceConfig {
   busyPoll: boolean;
   /** Write every frame to this pcap file. */
   pcap?: string;
+  /** Publish counters to this file ten times a second (read with readInstanceStats). */
+  statsFile?: string;
   /** Seeded fault injection in both directions, "drop=P,dup=P,reorder=P,corrupt=P,seed=N". */
   fault?: string;
   xdpMode?: "auto" | "drv" | "skb";

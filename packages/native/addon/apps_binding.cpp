@@ -56,6 +56,7 @@ runtime::InstanceConfig instance_config_from_js(const Napi::Object& js) {
   }
   config.fault_spec = optional_string(js, "fault").value_or("");
   config.pcap_path = optional_string(js, "pcap").value_or("");
+  config.stats_path = optional_string(js, "statsFile").value_or("");
   const auto core = optional_uint(js, "core", 4095);
   config.core = core ? static_cast<int>(*core) : -1;
   config.busy_poll = config.device.busy_poll;

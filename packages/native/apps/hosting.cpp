@@ -8,6 +8,7 @@
 #include "apps/udp_echo_client.hpp"
 #include "runtime/background_runner.hpp"
 #include "runtime/event_loop.hpp"
+#include "runtime/stats_file.hpp"
 #include "util/error.hpp"
 
 namespace sluice::apps {
@@ -21,28 +22,17 @@ std::unique_ptr<runtime::App> make_app(const AppSpec& spec) {
   throw Error(EINVAL, "unknown app \"" + spec.app + "\"");
 }
 
-runtime::CounterGroup app_counters(const runtime::App& app) {
-  if (const auto* echo = dynamic_cast<const UdpEcho*>(&app)) {
-    const auto& c = echo->counters();
-    return {"app", {{"datagrams", c.datagrams}, {"bytes", c.bytes}, {"reply_errors", c.reply_errors}}};
-  }
-  if (const auto* server = dynamic_cast<const SockperfUdpServer*>(&app)) {
-    const auto& c = server->counters();
-    return {"app",
-            {{"messages", c.messages},
-             {"replies", c.replies},
-             {"no_reply", c.warmups_or_no_pong},
-             {"invalid", c.invalid},
-             {"reply_errors", c.reply_errors}}};
-  }
-  return {"app", {}};
-}
-
 class HostedStackApp final : public HostedApp {
  public:
   HostedStackApp(const runtime::InstanceConfig& config, const AppSpec& spec)
       : instance_(runtime::open_instance(config)), app_(make_app(spec)), info_(instance_->device().info()) {
-    const runtime::LoopOptions options{.busy_poll = config.busy_poll};
+    runtime::add_instance_counters(counters_, *instance_);
+    app_->describe_counters(counters_);
+    runtime::LoopOptions options{.busy_poll = config.busy_poll};
+    if (!config.stats_path.empty()) {
+      stats_ = std::make_unique<runtime::StatsFile>(config.stats_path, counters_);
+      options.stats = stats_.get();
+    }
     runner_.start(config.core, [this, options](const std::atomic<bool>& stop, const runtime::BackgroundRunner::Ready& ready) {
       app_->start(monotonic_now(), *instance_);
       ready();
@@ -55,8 +45,8 @@ class HostedStackApp final : public HostedApp {
 
   runtime::CounterReport stop() override {
     runner_.stop();
-    runtime::CounterReport report = runtime::report_counters(*instance_);
-    report.push_back(app_counters(*app_));
+    instance_->device().counters();  // some devices refresh kernel-side statistics here
+    runtime::CounterReport report = counters_.report();
     instance_.reset();  // closes the device now, so the queue can be bound again at once
     return report;
   }
@@ -65,6 +55,8 @@ class HostedStackApp final : public HostedApp {
   std::unique_ptr<runtime::StackInstance> instance_;
   std::unique_ptr<runtime::App> app_;
   device::DeviceInfo info_;
+  runtime::CounterTable counters_;
+  std::unique_ptr<runtime::StatsFile> stats_;
   runtime::BackgroundRunner runner_;
 };
 

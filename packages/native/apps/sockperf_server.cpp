@@ -57,4 +57,12 @@ void SockperfUdpServer::stop(runtime::StackInstance& instance) {
   socket_ = -1;
 }
 
+void SockperfUdpServer::describe_counters(runtime::CounterTable& table) const {
+  table.add("app", "messages", counters_.messages);
+  table.add("app", "replies", counters_.replies);
+  table.add("app", "no_reply", counters_.warmups_or_no_pong);
+  table.add("app", "invalid", counters_.invalid);
+  table.add("app", "reply_errors", counters_.reply_errors);
+}
+
 }  // namespace sluice::apps

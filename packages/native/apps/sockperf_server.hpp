@@ -35,6 +35,7 @@ class SockperfUdpServer final : public runtime::App {
   void start(Instant now, runtime::StackInstance& instance) override;
   void step(Instant now, runtime::StackInstance& instance) override;
   void stop(runtime::StackInstance& instance) override;
+  void describe_counters(runtime::CounterTable& table) const override;
   const SockperfCounters& counters() const { return counters_; }
 
  private:

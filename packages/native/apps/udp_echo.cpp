@@ -30,4 +30,10 @@ void UdpEcho::stop(runtime::StackInstance& instance) {
   socket_ = -1;
 }
 
+void UdpEcho::describe_counters(runtime::CounterTable& table) const {
+  table.add("app", "datagrams", counters_.datagrams);
+  table.add("app", "bytes", counters_.bytes);
+  table.add("app", "reply_errors", counters_.reply_errors);
+}
+
 }  // namespace sluice::apps

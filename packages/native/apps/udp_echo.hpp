@@ -18,6 +18,7 @@ class UdpEcho final : public runtime::App {
   void start(Instant now, runtime::StackInstance& instance) override;
   void step(Instant now, runtime::StackInstance& instance) override;
   void stop(runtime::StackInstance& instance) override;
+  void describe_counters(runtime::CounterTable& table) const override;
   const EchoCounters& counters() const { return counters_; }
 
  private:

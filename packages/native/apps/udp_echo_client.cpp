@@ -38,4 +38,8 @@ void UdpEchoClient::stop(runtime::StackInstance& instance) {
 
 EchoLoadResult UdpEchoClient::result() const { return load_.result(); }
 
+void UdpEchoClient::describe_counters(runtime::CounterTable& table) const {
+  table.add("app", "send_errors", send_errors_);
+}
+
 }  // namespace sluice::apps

@@ -17,6 +17,7 @@ class UdpEchoClient final : public runtime::App {
   void start(Instant now, runtime::StackInstance& instance) override;
   void step(Instant now, runtime::StackInstance& instance) override;
   void stop(runtime::StackInstance& instance) override;
+  void describe_counters(runtime::CounterTable& table) const override;
   EchoLoadResult result() const;
 
  private:

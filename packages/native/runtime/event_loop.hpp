@@ -4,7 +4,9 @@
 #include <atomic>
 #include <cstdint>
 
+#include "runtime/counter_table.hpp"
 #include "runtime/stack_instance.hpp"
+#include "runtime/stats_file.hpp"
 
 namespace sluice::runtime {
 
@@ -17,6 +19,8 @@ class App {
   virtual void start(Instant now, StackInstance& instance) = 0;
   /// Called once after the loop stops, before the instance is torn down.
   virtual void stop(StackInstance& instance) = 0;
+  /// Adds the app's own counters (group "app") to the instance's table.
+  virtual void describe_counters(CounterTable& table) const = 0;
 };
 
 struct LoopOptions {
@@ -25,6 +29,9 @@ struct LoopOptions {
   std::uint32_t idle_polls_before_sleep = 64;
   /// Longest single sleep, which bounds how quickly a stop request is seen.
   std::uint32_t max_sleep_ms = 50;
+  /// Where to publish counters for the agent, and how often; none when null.
+  StatsFile* stats = nullptr;
+  Duration stats_interval = Duration::millis(100);
 };
 
 /// Runs until `stop` becomes true. The caller pins the thread beforehand.

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "device/open.hpp"
-#include "runtime/counter_report.hpp"
 #include "runtime/stack_instance.hpp"
 #include "wire/ethernet.hpp"
 #include "wire/checksum_policy.hpp"
@@ -26,6 +25,8 @@ struct InstanceConfig {
   std::string fault_spec;
   /// Capture every frame to this pcap file; none when empty.
   std::string pcap_path;
+  /// Publish counters to this file for the agent (see runtime/stats_file.hpp); none when empty.
+  std::string stats_path;
   int core = -1;
   bool busy_poll = true;
 };
@@ -33,8 +34,5 @@ struct InstanceConfig {
 /// Opens the device (with fault and pcap decorators as configured) and builds the instance on it.
 /// Throws sluice::Error naming what failed.
 std::unique_ptr<StackInstance> open_instance(const InstanceConfig& config);
-
-/// Counters of every layer of an instance: device, frame io, interface, instance loop.
-CounterReport report_counters(const StackInstance& instance);
 
 }  // namespace sluice::runtime

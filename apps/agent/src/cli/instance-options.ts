@@ -17,6 +17,7 @@ export interface InstanceFlags {
   mac?: string;
   busyPoll: boolean;
   pcap?: string;
+  statsFile?: string;
   fault?: string;
   xdpMode: "auto" | "drv" | "skb";
   rxChecksum: "verify" | "accept-partial" | "skip";
@@ -39,6 +40,7 @@ export function addInstanceOptions(command: Command): Command {
     .option("--busy-poll", "spin on the device (default)", true)
     .option("--no-busy-poll", "sleep on the device when idle")
     .option("--pcap <file>", "write every received and sent frame to a pcap file")
+    .option("--stats-file <file>", "publish counters to this file for the agent (10 times a second)")
     .option("--fault <spec>", "inject faults both ways: drop=P,dup=P,reorder=P,corrupt=P,seed=N")
     .addOption(
       new Option("--xdp-mode <mode>", "AF_XDP attach mode")
@@ -56,7 +58,7 @@ export function addInstanceOptions(command: Command): Command {
 /** The stack instance a command asked for, or undefined for the kernel backend. */
 export function instanceConfigFrom(flags: InstanceFlags): InstanceConfig | undefined {
   if (flags.backend === "kernel") {
-    for (const flag of ["pcap", "fault", "mac", "gateway"] as const) {
+    for (const flag of ["pcap", "fault", "mac", "gateway", "statsFile"] as const) {
       if (flags[flag] !== undefined)
         throw new UsageError(`--${flag} needs a Sluice backend (xdp, dpdk, tap), not kernel`);
     }
@@ -77,6 +79,7 @@ export function instanceConfigFrom(flags: InstanceFlags): InstanceConfig | undef
     mac: flags.mac,
     busyPoll: flags.busyPoll,
     pcap: flags.pcap,
+    statsFile: flags.statsFile,
     fault: flags.fault,
     xdpMode: flags.xdpMode,
     rxChecksum: flags.rxChecksum,

@@ -1,15 +1,17 @@
-#include "runtime/counter_report.hpp"
+#include "runtime/counter_table.hpp"
+
+#include <algorithm>
 
 #include "runtime/instance_config.hpp"
 
 namespace sluice::runtime {
 
-#define SLUICE_COUNTER(group, source, field) group.values.emplace_back(#field, (source).field)
+#define SLUICE_COUNTER(group, source, field) table.add(group, #field, (source).field)
 
 namespace {
 
-CounterGroup device_counters(const device::DeviceCounters& c) {
-  CounterGroup g{"device", {}};
+void add_device_counters(CounterTable& table, const device::DeviceCounters& c) {
+  const char* g = "device";
   SLUICE_COUNTER(g, c, rx_packets);
   SLUICE_COUNTER(g, c, rx_bytes);
   SLUICE_COUNTER(g, c, tx_packets);
@@ -21,11 +23,10 @@ CounterGroup device_counters(const device::DeviceCounters& c) {
   SLUICE_COUNTER(g, c, rx_dropped);
   SLUICE_COUNTER(g, c, kicks);
   SLUICE_COUNTER(g, c, wakeups);
-  return g;
 }
 
-CounterGroup interface_counters(const iface::InterfaceCounters& c) {
-  CounterGroup g{"interface", {}};
+void add_interface_counters(CounterTable& table, const iface::InterfaceCounters& c) {
+  const char* g = "interface";
   SLUICE_COUNTER(g, c, rx_frames);
   SLUICE_COUNTER(g, c, rx_bytes);
   SLUICE_COUNTER(g, c, drop_too_short);
@@ -73,26 +74,35 @@ CounterGroup interface_counters(const iface::InterfaceCounters& c) {
   SLUICE_COUNTER(g, c, tx_bytes);
   SLUICE_COUNTER(g, c, tx_fragments);
   SLUICE_COUNTER(g, c, tx_alloc_failures);
-  return g;
 }
 
-CounterGroup loop_counters(const StackInstance& instance) {
-  CounterGroup g{"instance", {}};
+void add_loop_counters(CounterTable& table, const StackInstance& instance) {
+  const char* g = "instance";
   SLUICE_COUNTER(g, instance.counters(), polls);
   SLUICE_COUNTER(g, instance.counters(), idle_polls);
   SLUICE_COUNTER(g, instance.counters(), sleeps);
   SLUICE_COUNTER(g, instance.frame_io().counters(), tx_dropped_ring_full);
   SLUICE_COUNTER(g, instance.frame_io().counters(), flushes);
-  return g;
 }
 
 }  // namespace
 
 #undef SLUICE_COUNTER
 
-CounterReport report_counters(const StackInstance& instance) {
-  return {device_counters(instance.device().counters()), interface_counters(instance.interface().counters()),
-          loop_counters(instance)};
+void add_instance_counters(CounterTable& table, const StackInstance& instance) {
+  add_device_counters(table, instance.device().counters());
+  add_interface_counters(table, instance.interface().counters());
+  add_loop_counters(table, instance);
+}
+
+CounterReport CounterTable::report() const {
+  CounterReport report;
+  for (const CounterRef& entry : entries_) {
+    auto group = std::find_if(report.begin(), report.end(), [&](const CounterGroup& g) { return g.name == entry.group; });
+    if (group == report.end()) group = report.insert(report.end(), CounterGroup{entry.group, {}});
+    group->values.emplace_back(entry.name, *entry.value);
+  }
+  return report;
 }
 
 }  // namespace sluice::runtime
