@@ -5,6 +5,30 @@ import { type SluiceProcess, startSluice } from "./support/sluice-process.js";
 
 const SLUICE_IP = "198.18.0.1";
 
+/** Runs a sockperf client mode from the peer and returns its valid-duration message counts. */
+async function sockperfClient(
+  net: Network,
+  mode: string,
+  extra: string[],
+): Promise<{ sent: number; received: number; output: string }> {
+  const out = await net.exec("peer", [
+    "sockperf",
+    mode,
+    "-i",
+    SLUICE_IP,
+    "-p",
+    "11111",
+    "-t",
+    "1",
+    "-m",
+    "64",
+    ...extra,
+  ]);
+  const valid = /\[Valid Duration\] RunTime=[\d.]+ sec; SentMessages=(\d+); ReceivedMessages=(\d+)/.exec(out.stdout);
+  if (!valid) throw new Error(`sockperf ${mode} printed no valid-duration line:\n${out.stdout}`);
+  return { sent: Number(valid[1]), received: Number(valid[2]), output: out.stdout };
+}
+
 describe("sockperf against the Sluice sockperf server", () => {
   let net: Network;
   let sluice: SluiceProcess;
@@ -38,46 +62,14 @@ describe("sockperf against the Sluice sockperf server", () => {
   });
 
   it("answers ping-pong: every message comes back", async () => {
-    const out = await net.exec("peer", [
-      "sockperf",
-      "ping-pong",
-      "-i",
-      SLUICE_IP,
-      "-p",
-      "11111",
-      "-t",
-      "1",
-      "-m",
-      "64",
-    ]);
-    const valid = /\[Valid Duration\] RunTime=[\d.]+ sec; SentMessages=(\d+); ReceivedMessages=(\d+)/.exec(out.stdout);
-    expect(valid).not.toBeNull();
-    expect(Number(valid![1])).toBeGreaterThan(1000);
-    expect(Number(valid![2])).toBe(Number(valid![1]));
-    expect(out.stdout).toMatch(/# dropped messages = 0;/);
+    const { sent, received, output } = await sockperfClient(net, "ping-pong", []);
+    expect(sent).toBeGreaterThan(1000);
+    expect(received).toBe(sent);
+    expect(output).toMatch(/# dropped messages = 0;/);
   });
 
   it("answers under-load: only the messages that ask for a pong", async () => {
-    const out = await net.exec("peer", [
-      "sockperf",
-      "under-load",
-      "-i",
-      SLUICE_IP,
-      "-p",
-      "11111",
-      "-t",
-      "1",
-      "-m",
-      "64",
-      "--mps",
-      "5000",
-      "--reply-every",
-      "10",
-    ]);
-    const valid = /\[Valid Duration\] RunTime=[\d.]+ sec; SentMessages=(\d+); ReceivedMessages=(\d+)/.exec(out.stdout);
-    expect(valid).not.toBeNull();
-    const sent = Number(valid![1]);
-    const received = Number(valid![2]);
+    const { sent, received } = await sockperfClient(net, "under-load", ["--mps", "5000", "--reply-every", "10"]);
     expect(sent).toBeGreaterThan(1000);
     expect(received).toBeGreaterThan(0);
     expect(received).toBeLessThan(sent / 5);

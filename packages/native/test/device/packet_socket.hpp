@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <numeric>
 #include <vector>
 
 #include "device/device.hpp"
@@ -51,6 +52,20 @@ inline Bytes test_frame(const wire::MacAddress& dst, const wire::MacAddress& src
 inline const std::vector<std::size_t>& test_sizes() {
   static const std::vector<std::size_t> sizes{60, 61, 64, 100, 128, 255, 256, 511, 512, 1000, 1023, 1499, 1513, 1514};
   return sizes;
+}
+
+/// One test frame of each of test_sizes(), numbered in order.
+inline std::vector<Bytes> frames_of_every_size(const wire::MacAddress& dst, const wire::MacAddress& src) {
+  std::vector<Bytes> frames;
+  for (std::size_t i = 0; i < test_sizes().size(); ++i) {
+    frames.push_back(test_frame(dst, src, test_sizes()[i], static_cast<std::uint32_t>(i)));
+  }
+  return frames;
+}
+
+inline std::uint64_t total_bytes(const std::vector<Bytes>& frames) {
+  return std::accumulate(frames.begin(), frames.end(), std::uint64_t{0},
+                         [](std::uint64_t sum, const Bytes& frame) { return sum + frame.size(); });
 }
 
 inline wire::MacAddress mac_of(const std::string& iface) { return device::netdev::query_interface(iface, "test").mac; }

@@ -29,18 +29,8 @@ std::unique_ptr<Device> open_up(const std::string& iface) {
   return device;
 }
 
-std::vector<Bytes> frames_of_every_size(const wire::MacAddress& dst, const wire::MacAddress& src) {
-  std::vector<Bytes> frames;
-  for (std::size_t i = 0; i < test::test_sizes().size(); ++i) {
-    frames.push_back(test::test_frame(dst, src, test::test_sizes()[i], static_cast<std::uint32_t>(i)));
-  }
-  return frames;
-}
-
-std::uint64_t total_bytes(const std::vector<Bytes>& frames) {
-  return std::accumulate(frames.begin(), frames.end(), std::uint64_t{0},
-                         [](std::uint64_t sum, const Bytes& frame) { return sum + frame.size(); });
-}
+using test::frames_of_every_size;
+using test::total_bytes;
 
 int error_code_of(const DeviceConfig& config, std::string* message = nullptr) {
   try {
