@@ -3,6 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { allocate } from "../allocation/allocate.js";
+import { AllocationRefusedError } from "../allocation/errors.js";
 import { recordAudit } from "../audit.js";
 import { desiredStateFor } from "../fleet/desired-state.js";
 import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
@@ -39,7 +40,15 @@ export const allocationRouter = router({
           path: ["cores"],
         }),
     )
-    .mutation(({ ctx, input }) => allocate(ctx.db, input, ctx.actor, ctx.now())),
+    .mutation(async ({ ctx, input }) => {
+      try {
+        return await allocate(ctx.db, input, ctx.actor, ctx.now());
+      } catch (error) {
+        if (!(error instanceof AllocationRefusedError)) throw error;
+        // The refusals travel to the client in error.data.allocationRefusals (see trpc.ts).
+        throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message, cause: error });
+      }
+    }),
 
   /** Deletes an instance; its cores and queues are free again at once. */
   release: operatorProcedure.input(byId).mutation(async ({ ctx, input }) => {
