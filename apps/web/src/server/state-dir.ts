@@ -17,7 +17,7 @@ export function findRepoRoot(start: string): string | undefined {
   }
 }
 
-export function stateDirectory(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+export function stateDirectory(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): string {
   if (env.SLUICE_STATE_DIR?.trim()) return resolve(cwd, env.SLUICE_STATE_DIR);
   return join(findRepoRoot(cwd) ?? cwd, ".state");
 }
