@@ -2,7 +2,7 @@
 // what it reports. Hardware that disappeared while allocated is kept (owners must be released first) and puts the
 // node in the degraded state with the reason.
 
-import { allocations, cpus, type Executor, instances, nicQueues, nics, nodes } from "@sluice/db";
+import { allocations, cpus, type Database, type Executor, instances, nicQueues, nics, nodes } from "@sluice/db";
 import type { Heartbeat, NodeInventory } from "@sluice/proto";
 import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import { type AuditActor, recordAudit } from "../audit.js";
@@ -156,28 +156,33 @@ export async function applyHeartbeat(
  * Marks nodes down whose last heartbeat (or join, if they never sent one) is older than the timeout. The server
  * calls this periodically; `now` is a parameter so tests can move the clock.
  */
-export async function markStaleNodesDown(tx: Executor, now: Date, timeoutMs: number): Promise<string[]> {
+export async function markStaleNodesDown(db: Database, now: Date, timeoutMs: number): Promise<string[]> {
   const cutoff = new Date(now.getTime() - timeoutMs);
-  const stale = await tx
-    .select({ id: nodes.id, state: nodes.state, lastHeartbeatAt: nodes.lastHeartbeatAt })
-    .from(nodes)
-    .where(
-      and(
-        inArray(nodes.state, ["joining", "ready", "degraded"]),
-        sql`coalesce(${nodes.lastHeartbeatAt}, ${nodes.joinedAt}) < ${cutoff.toISOString()}`,
-      ),
-    )
-    .for("update");
-  for (const node of stale) {
-    const stateReason = `no heartbeat since ${(node.lastHeartbeatAt ?? cutoff).toISOString()}`;
-    await tx.update(nodes).set({ state: "down", stateReason }).where(eq(nodes.id, node.id));
-    await recordAudit(tx, { kind: "system" }, now, {
-      action: "node.state",
-      targetKind: "node",
-      targetId: node.id,
-      before: { state: node.state },
-      after: { state: "down", reason: stateReason },
-    });
-  }
-  return stale.map((node) => node.id);
+  return db.transaction(async (tx) => {
+    // Locked so a heartbeat arriving during the sweep either lands first (and the node stays up) or waits.
+    const stale = await tx
+      .select({ id: nodes.id, state: nodes.state, lastHeartbeatAt: nodes.lastHeartbeatAt })
+      .from(nodes)
+      .where(
+        and(
+          inArray(nodes.state, ["joining", "ready", "degraded"]),
+          sql`coalesce(${nodes.lastHeartbeatAt}, ${nodes.joinedAt}) < ${cutoff.toISOString()}`,
+        ),
+      )
+      .for("update");
+    for (const node of stale) {
+      const stateReason = node.lastHeartbeatAt
+        ? `no heartbeat since ${node.lastHeartbeatAt.toISOString()}`
+        : "no heartbeat since it joined";
+      await tx.update(nodes).set({ state: "down", stateReason }).where(eq(nodes.id, node.id));
+      await recordAudit(tx, { kind: "system" }, now, {
+        action: "node.state",
+        targetKind: "node",
+        targetId: node.id,
+        before: { state: node.state },
+        after: { state: "down", reason: stateReason },
+      });
+    }
+    return stale.map((node) => node.id);
+  });
 }

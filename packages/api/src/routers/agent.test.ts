@@ -166,7 +166,12 @@ describe("heartbeats", () => {
     expect((await operator.nodes.get({ id: first.nodeId })).state).toBe("ready");
     expect(second.nodeId).not.toBe(first.nodeId);
     const [downRow] = await plane().db.select().from(auditLog).where(eq(auditLog.actorKind, "system"));
-    expect(downRow).toMatchObject({ action: "node.state", targetId: first.nodeId, before: { state: "ready" } });
+    expect(downRow).toMatchObject({
+      action: "node.state",
+      targetId: first.nodeId,
+      before: { state: "ready" },
+      after: { state: "down", reason: "no heartbeat since 2025-06-01T12:00:00.000Z" },
+    });
   });
 
   it("keeps an operator's cordon through heartbeats", async () => {
