@@ -4,7 +4,7 @@
 
 import { allocations, cpus, type Database, type Executor, instances, nicQueues, nics, nodes } from "@sluice/db";
 import type { Heartbeat, NodeInventory } from "@sluice/proto";
-import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, notInArray, sql } from "drizzle-orm";
 import { type AuditActor, recordAudit } from "../audit.js";
 
 type NodeState = (typeof nodes.$inferSelect)["state"];
@@ -169,6 +169,8 @@ export async function markStaleNodesDown(db: Database, now: Date, timeoutMs: num
           sql`coalesce(${nodes.lastHeartbeatAt}, ${nodes.joinedAt}) < ${cutoff.toISOString()}`,
         ),
       )
+      // The same lock order as allocation (by name), so the two cannot deadlock on Postgres.
+      .orderBy(asc(nodes.name), asc(nodes.id))
       .for("update");
     for (const node of stale) {
       const stateReason = node.lastHeartbeatAt

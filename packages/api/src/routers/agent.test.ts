@@ -174,6 +174,20 @@ describe("heartbeats", () => {
     });
   });
 
+  it("marks a node down that joined but never sent a heartbeat", async () => {
+    const operator = await plane().userCaller("otto", "operator");
+    const { token } = await operator.tokens.create({ ttlMinutes: 5 });
+    const { nodeId } = await (await plane().caller()).agent.join({ token, hostname: "silent" });
+    plane().advance(29_000);
+    expect(await markStaleNodesDown(plane().db, plane().now, 30_000)).toEqual([]);
+    plane().advance(2_000);
+    expect(await markStaleNodesDown(plane().db, plane().now, 30_000)).toEqual([nodeId]);
+    expect(await operator.nodes.get({ id: nodeId })).toMatchObject({
+      state: "down",
+      stateReason: "no heartbeat since it joined",
+    });
+  });
+
   it("keeps an operator's cordon through heartbeats", async () => {
     const operator = await plane().userCaller("otto", "operator");
     const { nodeId, agent } = await plane().joinNode(operator);
