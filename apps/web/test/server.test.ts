@@ -122,14 +122,26 @@ describe("restarts", () => {
     expect((await admin.nodes.list.query()).map((node) => node.name)).toEqual(["http-node"]);
   });
 
-  it("uses SLUICE_ADMIN_PASSWORD for the first admin when set", async () => {
-    const other = await startServer({ env: { SLUICE_ADMIN_PASSWORD: "a configured admin password" } });
+  it("uses SLUICE_ADMIN_PASSWORD for the first admin and marks silent nodes down by itself", async () => {
+    const other = await startServer({
+      env: { SLUICE_ADMIN_PASSWORD: "a configured admin password", SLUICE_HEARTBEAT_TIMEOUT_MS: "1000" },
+    });
     try {
       await other.waitFor("SLUICE_ADMIN_PASSWORD");
       expect(other.output()).not.toContain("a configured admin password");
       const admin = apiClient(other.base);
       await admin.auth.login.mutate({ username: "admin", password: "a configured admin password" });
       expect(await admin.auth.me.query()).toMatchObject({ role: "admin" });
+
+      const { token } = await admin.tokens.create.mutate({ ttlMinutes: 5 });
+      const { nodeId } = await apiClient(other.base).agent.join.mutate({ token, hostname: "quiet-node" });
+      const deadline = Date.now() + 10_000;
+      let state = "";
+      while (state !== "down" && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        state = (await admin.nodes.get.query({ id: nodeId })).state;
+      }
+      expect(state).toBe("down");
     } finally {
       await other.stop();
       removeStateDir(other.stateDir);

@@ -3,5 +3,6 @@ export { type AllocationRequest, type NodeSnapshot, planAllocation } from "./all
 export * from "./context.js";
 export { type BootstrapResult, bootstrapAdmin } from "./fleet/bootstrap.js";
 export { applyHeartbeat, markStaleNodesDown } from "./fleet/heartbeat.js";
+export { type MaintenanceReport, runMaintenance } from "./fleet/maintenance.js";
 export { type AppRouter, appRouter, createCaller } from "./router.js";
 export { hashPassword, verifyPassword } from "./security/passwords.js";

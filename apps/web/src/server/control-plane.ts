@@ -44,7 +44,7 @@ async function start(): Promise<ControlPlane> {
   const { createDatabase, databaseOptionsFromEnv }: DbModule = await import(
     /* turbopackIgnore: true */ /* webpackIgnore: true */ "@sluice/db"
   );
-  const { bootstrapAdmin, defaultSettings, markStaleNodesDown } = api;
+  const { bootstrapAdmin, defaultSettings, runMaintenance } = api;
   const stateDir = stateDirectory();
   const handle = await createDatabase(databaseOptionsFromEnv(process.env, stateDir));
   console.log(`Sluice: database ${handle.kind} at ${handle.location}, migrated`);
@@ -57,8 +57,8 @@ async function start(): Promise<ControlPlane> {
   };
   const sweep = setInterval(
     () => {
-      markStaleNodesDown(handle.db, new Date(), settings.heartbeatTimeoutMs).catch((error: unknown) =>
-        console.error("Sluice: heartbeat timeout sweep failed:", error),
+      runMaintenance(handle.db, new Date(), settings).catch((error: unknown) =>
+        console.error("Sluice: maintenance (heartbeat timeouts, expired sessions) failed:", error),
       );
     },
     Math.max(1000, settings.heartbeatTimeoutMs / 6),

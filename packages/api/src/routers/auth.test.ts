@@ -3,8 +3,9 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { ZodError, z } from "zod";
 import { rejection, TEST_PASSWORD, useControlPlane } from "../../test-support/harness.js";
-import { createRequestContext } from "../context.js";
+import { createRequestContext, defaultSettings } from "../context.js";
 import { bootstrapAdmin } from "../fleet/bootstrap.js";
+import { runMaintenance } from "../fleet/maintenance.js";
 import { verifyPassword } from "../security/passwords.js";
 
 const plane = useControlPlane();
@@ -79,6 +80,17 @@ describe("login, me and logout", () => {
     expect(await again.auth.me()).toMatchObject({ username: "vera" });
     plane().advance(2 * 60 * 60 * 1000); // sessions last 12 hours
     expect(await again.auth.me()).toBeNull();
+  });
+
+  it("deletes expired sessions during maintenance and keeps live ones", async () => {
+    await plane().userCaller("vera", "viewer");
+    plane().advance(6 * 60 * 60 * 1000);
+    const fresh = await plane().login("vera");
+    plane().advance(7 * 60 * 60 * 1000); // the first session is 13 h old, the second 7 h
+    const report = await runMaintenance(plane().db, plane().now, defaultSettings);
+    expect(report.sessionsDeleted).toBe(1);
+    expect(await plane().db.select().from(sessions)).toHaveLength(1);
+    expect(await fresh.auth.me()).toMatchObject({ username: "vera" });
   });
 
   it("records logins in the audit log", async () => {
