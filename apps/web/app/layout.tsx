@@ -1,11 +1,15 @@
 import type { ReactNode } from "react";
+import { Providers } from "../src/client/trpc";
+import "./globals.css";
 
 export const metadata = { title: "Sluice", description: "Sluice fleet control plane" };
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body style={{ fontFamily: "system-ui, sans-serif", margin: "2rem" }}>{children}</body>
+      <body>
+        <Providers>{children}</Providers>
+      </body>
     </html>
   );
 }

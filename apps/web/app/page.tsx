@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { controlPlaneStatus } from "../src/status";
 
 export const dynamic = "force-dynamic";
@@ -10,7 +11,9 @@ export default function HomePage() {
       <p>
         Version {status.version}, up since <time dateTime={status.startedAt}>{status.startedAt}</time>.
       </p>
-      <p>No nodes have joined yet.</p>
+      <p>
+        <Link href="/nodes">Open the dashboard</Link>
+      </p>
     </main>
   );
 }

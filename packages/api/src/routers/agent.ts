@@ -1,0 +1,81 @@
+// What node agents call. A node credential only ever reaches its own node's data.
+import { instances, joinTokens, nodeCredentials, nodes, statsSamples } from "@sluice/db";
+import { heartbeat, statsBatch } from "@sluice/proto";
+import { TRPCError } from "@trpc/server";
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import { z } from "zod";
+import { recordAudit } from "../audit.js";
+import { desiredStateFor } from "../fleet/desired-state.js";
+import { applyHeartbeat } from "../fleet/heartbeat.js";
+import { hashSecret, newSecret, SECRET_PREFIX } from "../security/secrets.js";
+import { agentProcedure, publicProcedure, router } from "../trpc.js";
+import { joinTokenStatus } from "./tokens.js";
+
+export const agentRouter = router({
+  /** Trades a join token (single use) for a node id and a node credential, whose plaintext is returned once. */
+  join: publicProcedure
+    .input(z.object({ token: z.string().min(1, "required"), hostname: z.string().trim().min(1).max(253) }))
+    .mutation(({ ctx, input }) =>
+      ctx.db.transaction(async (tx) => {
+        const now = ctx.now();
+        const [token] = await tx
+          .select()
+          .from(joinTokens)
+          .where(eq(joinTokens.tokenHash, hashSecret(input.token)))
+          .for("update");
+        const status = token ? joinTokenStatus(token, now) : "unknown";
+        if (!token || status !== "active") {
+          throw new TRPCError({ code: "UNAUTHORIZED", message: `join token is ${status}` });
+        }
+        const [node] = await tx
+          .insert(nodes)
+          .values({ name: input.hostname, state: "joining", joinedAt: now })
+          .returning({ id: nodes.id, name: nodes.name });
+        // The row lock above plus this guard make a token good for exactly one join, even with two replicas.
+        const claimed = await tx
+          .update(joinTokens)
+          .set({ usedAt: now, usedByNodeId: node!.id })
+          .where(and(eq(joinTokens.id, token.id), isNull(joinTokens.usedAt), isNull(joinTokens.revokedAt)))
+          .returning({ id: joinTokens.id });
+        if (claimed.length === 0) throw new TRPCError({ code: "UNAUTHORIZED", message: "join token is used" });
+        const credential = newSecret(SECRET_PREFIX.nodeCredential);
+        await tx
+          .insert(nodeCredentials)
+          .values({ nodeId: node!.id, secretHash: hashSecret(credential), createdAt: now });
+        await recordAudit(tx, { kind: "node", nodeId: node!.id, nodeName: node!.name }, now, {
+          action: "node.join",
+          targetKind: "node",
+          targetId: node!.id,
+          after: { name: node!.name, state: "joining", joinToken: token.id },
+        });
+        return { nodeId: node!.id, credential };
+      }),
+    ),
+
+  heartbeat: agentProcedure
+    .input(heartbeat)
+    .mutation(({ ctx, input }) => ctx.db.transaction((tx) => applyHeartbeat(tx, ctx.node, input, ctx.now()))),
+
+  /** The calling node's desired state. Naming another node is refused rather than silently ignored. */
+  desiredState: agentProcedure.input(z.object({ nodeId: z.uuid().optional() }).optional()).query(({ ctx, input }) => {
+    if (input?.nodeId && input.nodeId !== ctx.node.id) {
+      throw new TRPCError({ code: "FORBIDDEN", message: "a node can read only its own desired state" });
+    }
+    return desiredStateFor(ctx.db, ctx.node.id);
+  }),
+
+  /** Stats samples are telemetry, not changes, so they are not audited. */
+  reportStats: agentProcedure.input(statsBatch).mutation(async ({ ctx, input }) => {
+    const ids = [...new Set(input.samples.map((sample) => sample.instanceId))];
+    const mine = await ctx.db
+      .select({ id: instances.id })
+      .from(instances)
+      .where(and(inArray(instances.id, ids), eq(instances.nodeId, ctx.node.id)));
+    const foreign = ids.filter((id) => !mine.some((row) => row.id === id));
+    if (foreign.length > 0) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `instances not on this node: ${foreign.join(", ")}` });
+    }
+    await ctx.db.insert(statsSamples).values(input.samples.map((sample) => ({ ...sample, nodeId: ctx.node.id })));
+    return { accepted: input.samples.length };
+  }),
+});

@@ -1,0 +1,3 @@
+export * from "./agent.js";
+export * from "./examples.js";
+export * from "./inventory.js";
