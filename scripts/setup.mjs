@@ -34,6 +34,7 @@ const DEBIAN_PACKAGES = {
   curl: "real HTTP client",
   tcpdump: "reads pcap captures back in device tests",
   chromium: "browser tests (Playwright drives Debian's Chromium)",
+  postgresql: "the control plane's database tests also run against a real PostgreSQL server",
 };
 
 const args = new Set(process.argv.slice(2));
