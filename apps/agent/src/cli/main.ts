@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerBenchCommand } from "./commands/bench.js";
+import { registerNicsCommand } from "./commands/nics.js";
 import { registerNodeCommand } from "./commands/node.js";
 import { registerRunCommand } from "./commands/run.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./exit-codes.js";
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showSuggestionAfterError(true);
   registerNodeCommand(program);
+  registerNicsCommand(program);
   registerRunCommand(program);
   registerBenchCommand(program);
   exitOverrideEverywhere(program);
