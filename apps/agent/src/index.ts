@@ -1,3 +1,16 @@
 export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./cli/exit-codes.js";
 export { buildProgram, main } from "./cli/main.js";
-export { type HostSummary, parseCpuList, readHostSummary } from "./inventory/host.js";
+export { formatCpuList, parseCpuList } from "./inventory/cpu-list.js";
+export { type InventorySources, type NodeInventory, readNodeInventory } from "./inventory/node.js";
+export { type DesiredInstance, type NodeResources, nodeResources } from "./reconcile/desired.js";
+export { type ActionResult, applyPlan, specFactory } from "./reconcile/execute.js";
+export { type Action, type Plan, planReconcile } from "./reconcile/plan.js";
+export { type BackoffPolicy, DEFAULT_BACKOFF } from "./supervisor/backoff.js";
+export { type InstanceSpec, programSpec, sluiceAppSpec } from "./supervisor/spec.js";
+export { defaultStateDir, type InstanceRecord, type InstanceState, StateStore } from "./supervisor/state-store.js";
+export {
+  type AdoptionResult,
+  Supervisor,
+  type SupervisorOptions,
+  UnknownInstanceError,
+} from "./supervisor/supervisor.js";

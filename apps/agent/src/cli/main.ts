@@ -1,6 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { registerBenchCommand } from "./commands/bench.js";
+import { registerLogsCommand } from "./commands/logs.js";
+import { registerNicsCommand } from "./commands/nics.js";
 import { registerNodeCommand } from "./commands/node.js";
+import { registerPsCommand } from "./commands/ps.js";
 import { registerRunCommand } from "./commands/run.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./exit-codes.js";
 
@@ -12,8 +15,11 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showSuggestionAfterError(true);
   registerNodeCommand(program);
+  registerNicsCommand(program);
   registerRunCommand(program);
   registerBenchCommand(program);
+  registerPsCommand(program);
+  registerLogsCommand(program);
   exitOverrideEverywhere(program);
   return program;
 }
