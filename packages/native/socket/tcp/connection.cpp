@@ -29,6 +29,7 @@ void Connection::prepare(const FourTuple& tuple, std::span<std::uint8_t> send_me
   receive_.attach(receive_memory, config_->out_of_order_ranges);
   recovery_ = Recovery::none;
   dupacks_ = reno_dupacks_ = 0;
+  retransmit_head_ = false;
   scoreboard_.clear();
   congestion_.select(config_->congestion);
   rtt_.reset(config_->rtt);

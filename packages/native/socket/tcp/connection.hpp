@@ -246,6 +246,8 @@ class Connection {
   Seq lost_floor_;  ///< unSACKed bytes below this are taken as lost whatever the scoreboard says
   std::uint32_t dupacks_ = 0;
   std::uint32_t reno_dupacks_ = 0;  ///< without SACK, each duplicate ACK stands for one segment gone
+  /// RFC 6675 5(3) and RFC 6582 3.2(5): the first lost segment goes out whatever pipe says.
+  bool retransmit_head_ = false;
   SackScoreboard scoreboard_;
   AnyCongestionControl congestion_;
   RttEstimator rtt_;

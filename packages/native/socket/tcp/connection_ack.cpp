@@ -80,6 +80,7 @@ void Connection::on_new_ack(Instant now, Seq ack, const wire::TcpOptions& option
     if (recovery_ == Recovery::timeout) congestion.on_ack(event);
     recovery_ = Recovery::none;  // RFC 6675 / RFC 6582: everything sent before the loss is in
     reno_dupacks_ = 0;
+    retransmit_head_ = false;
     lost_floor_ = snd_una_;
   } else {
     if (recovery_ == Recovery::timeout) congestion.on_ack(event);  // slow start while repairing
@@ -88,7 +89,10 @@ void Connection::on_new_ack(Instant now, Seq ack, const wire::TcpOptions& option
       const std::uint32_t mss = effective_mss();
       const std::uint32_t segments = (acked_data + mss - 1) / mss;
       reno_dupacks_ = reno_dupacks_ > segments ? reno_dupacks_ - segments : 0;
-      if (recovery_ == Recovery::fast) lost_floor_ = seq_max(lost_floor_, snd_una_ + mss);
+      if (recovery_ == Recovery::fast) {
+        lost_floor_ = seq_max(lost_floor_, snd_una_ + mss);
+        retransmit_head_ = true;
+      }
     }
   }
 
@@ -133,6 +137,7 @@ void Connection::enter_fast_recovery(Instant now) {
   recovery_point_ = snd_nxt_;
   high_rxt_ = snd_una_;
   lost_floor_ = snd_una_ + effective_mss();  // RFC 6675 5(3): the first segment is retransmitted
+  retransmit_head_ = true;
   timing_ = false;
   congestion_.get().on_loss(now, seq_span(snd_una_, snd_nxt_));
   counters_.fast_recoveries += 1;

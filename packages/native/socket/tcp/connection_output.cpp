@@ -46,6 +46,7 @@ bool Connection::next_cut(Cut& cut) const {
   const CongestionControl& congestion = congestion_.get();
   const std::uint32_t mss = effective_mss();
   if (recovery_ != Recovery::none) {
+    if (retransmit_head_ && next_retransmission(cut, true)) return true;
     const std::uint32_t in_pipe = pipe();
     if (congestion.cwnd() < in_pipe + mss) return false;  // RFC 6675 5(C): cwnd - pipe >= 1 SMSS
     return next_retransmission(cut, true) || next_new_data(cut) ||
@@ -109,6 +110,7 @@ bool Connection::send_cut(Instant now, const Cut& cut) {
   const Seq end = cut.seq + cut.data_len + (cut.fin ? 1u : 0u);
   if (cut.retransmission) {
     high_rxt_ = seq_max(high_rxt_, end);
+    retransmit_head_ = false;
     counters_.segments_retransmitted += 1;
     counters_.bytes_retransmitted += cut.data_len;
     timing_ = false;  // Karn: a retransmission makes the timed segment's sample ambiguous

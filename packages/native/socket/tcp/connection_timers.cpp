@@ -50,6 +50,7 @@ void Connection::on_retransmission_timeout(Instant now) {
   recovery_point_ = snd_nxt_;
   lost_floor_ = snd_nxt_;
   high_rxt_ = snd_una_;
+  retransmit_head_ = true;
   dupacks_ = reno_dupacks_ = 0;
   timing_ = false;
   // A second timeout in a row: the receiver may have dropped what it SACKed (RFC 2018 section 8).

@@ -157,9 +157,16 @@ class ConnectionTest : public ::testing::Test {
     const SentSegment ack = pop();
     ASSERT_EQ(connection->state(), TcpState::established);
     ASSERT_EQ(ack.flags(), flags::ack);
-    // The peer's later segments carry a scaled window: 512 << 7 = 65536 bytes.
+    settle_window();
     sink.events.clear();
     sink.states.clear();
+  }
+
+  /// The peer's first ACK after the handshake, with the scaled window its later segments keep
+  /// (512 << 7 = 65536 bytes), so that later ACKs count as duplicates when they repeat.
+  void settle_window() {
+    deliver(ms(2), from_peer(0));
+    ASSERT_TRUE(sink.sent.empty());
   }
 
   /// What the peer sends after the handshake, with timestamps.
