@@ -76,6 +76,30 @@ CounterGroup interface_counters(const iface::InterfaceCounters& c) {
   return g;
 }
 
+CounterGroup tcp_counters(const iface::TcpStackCounters& c) {
+  CounterGroup g{"tcp", {}};
+  SLUICE_COUNTER(g, c, rx_segments);
+  SLUICE_COUNTER(g, c, drop_bad_header);
+  SLUICE_COUNTER(g, c, drop_bad_checksum);
+  SLUICE_COUNTER(g, c, rx_checksum_partial);
+  SLUICE_COUNTER(g, c, drop_broadcast);
+  SLUICE_COUNTER(g, c, drop_no_socket);
+  SLUICE_COUNTER(g, c, drop_listener);
+  SLUICE_COUNTER(g, c, syns_received);
+  SLUICE_COUNTER(g, c, drop_backlog_full);
+  SLUICE_COUNTER(g, c, drop_no_memory);
+  SLUICE_COUNTER(g, c, passive_opens);
+  SLUICE_COUNTER(g, c, active_opens);
+  SLUICE_COUNTER(g, c, accepted);
+  SLUICE_COUNTER(g, c, time_wait_reused);
+  SLUICE_COUNTER(g, c, resets_sent);
+  SLUICE_COUNTER(g, c, resets_rate_limited);
+  SLUICE_COUNTER(g, c, tx_segments);
+  SLUICE_COUNTER(g, c, tx_no_frame);
+  SLUICE_COUNTER(g, c, loopback_dropped);
+  return g;
+}
+
 CounterGroup loop_counters(const StackInstance& instance) {
   CounterGroup g{"instance", {}};
   SLUICE_COUNTER(g, instance.counters(), polls);
@@ -92,7 +116,7 @@ CounterGroup loop_counters(const StackInstance& instance) {
 
 CounterReport report_counters(const StackInstance& instance) {
   return {device_counters(instance.device().counters()), interface_counters(instance.interface().counters()),
-          loop_counters(instance)};
+          tcp_counters(instance.interface().tcp_counters()), loop_counters(instance)};
 }
 
 }  // namespace sluice::runtime
