@@ -33,7 +33,7 @@ void Connection::prepare(const FourTuple& tuple, std::span<std::uint8_t> send_me
   scoreboard_.clear();
   congestion_.select(config_->congestion);
   rtt_.reset(config_->rtt);
-  timing_ = syn_retransmitted_ = false;
+  timing_ = syn_retransmitted_ = timed_out_ = false;
   ack_now_ = false;
   unacked_segments_ = 0;
   quickacks_left_ = config_->quickack_segments;

@@ -255,6 +255,8 @@ class Connection {
   Seq timed_seq_;
   Instant timed_at_{};
   bool syn_retransmitted_ = false;
+  bool timed_out_ = false;  ///< a retransmission timeout happened, at TSval ts_at_timeout_
+  std::uint32_t ts_at_timeout_ = 0;
 
   // Acknowledging.
   bool ack_now_ = false;

@@ -115,8 +115,11 @@ void Connection::take_rtt_sample(Instant now, Seq ack, const wire::TcpOptions& o
     return;
   }
   // RTTM (RFC 7323 4.1): the echoed timestamp dates the segment this ACK answers, retransmitted
-  // or not, at the timestamp clock's millisecond granularity.
-  if (ts_enabled_ && options.has_timestamps && options.ts_echo_reply != 0) {
+  // or not, at the timestamp clock's millisecond granularity. An echo from before the last
+  // timeout dates a transmission whose ACK was lost or held behind a hole: it measures the
+  // recovery, not the path, and would feed the backed-off RTO back into SRTT.
+  if (ts_enabled_ && options.has_timestamps && options.ts_echo_reply != 0 &&
+      !(timed_out_ && static_cast<std::int32_t>(options.ts_echo_reply - ts_at_timeout_) < 0)) {
     const auto elapsed = static_cast<std::int32_t>(ts_clock(now) - options.ts_echo_reply);
     if (elapsed >= 0) {
       rtt_.sample(Duration::millis(static_cast<std::uint64_t>(elapsed)));

@@ -44,6 +44,8 @@ void Connection::on_retransmission_timeout(Instant now) {
   }
   rtt_.back_off();
   counters_.timeouts += 1;
+  timed_out_ = true;
+  ts_at_timeout_ = ts_clock(now);
   congestion_.get().on_timeout(now, seq_span(snd_una_, snd_nxt_));
   // Everything unSACKed up to SND.NXT is lost; repair it in slow start from SND.UNA.
   recovery_ = Recovery::timeout;
