@@ -55,7 +55,7 @@ std::uint64_t siphash24(const SipKey& key, std::span<const std::uint8_t> bytes) 
   const std::size_t whole = bytes.size() / 8 * 8;
   for (std::size_t i = 0; i < whole; i += 8) s.absorb(load_le64(bytes.data() + i));
   std::uint8_t tail[8] = {};
-  std::memcpy(tail, bytes.data() + whole, bytes.size() - whole);
+  if (bytes.size() > whole) std::memcpy(tail, bytes.data() + whole, bytes.size() - whole);
   tail[7] = static_cast<std::uint8_t>(bytes.size());
   s.absorb(load_le64(tail));
   s.v2 ^= 0xff;

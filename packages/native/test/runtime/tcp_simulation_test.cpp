@@ -24,7 +24,7 @@ using socket::tcp::TcpState;
 namespace {
 
 #if defined(__SANITIZE_ADDRESS__)
-constexpr std::uint64_t transfer_bytes = 2 * 1024 * 1024;  // ASan is ~10x slower: same grid, less data
+constexpr std::uint64_t transfer_bytes = 4 * 1024 * 1024;  // ASan is several times slower: same grid, less data
 #else
 constexpr std::uint64_t transfer_bytes = 16 * 1024 * 1024;
 #endif
