@@ -4,6 +4,8 @@
 
 #include "apps/kernel_udp.hpp"
 #include "apps/sockperf_server.hpp"
+#include "apps/tcp_echo.hpp"
+#include "apps/tcp_sink.hpp"
 #include "apps/udp_echo.hpp"
 #include "apps/udp_echo_client.hpp"
 #include "runtime/background_runner.hpp"
@@ -15,16 +17,30 @@ namespace sluice::apps {
 namespace {
 
 std::unique_ptr<runtime::App> make_app(const AppSpec& spec) {
-  if (spec.proto != "udp") throw Error(EINVAL, "proto " + spec.proto + " is not supported by this build");
+  if (spec.proto == "tcp") {
+    if (spec.app == "echo") return std::make_unique<TcpEcho>(spec.port);
+    if (spec.app == "sink") return std::make_unique<TcpSink>(spec.port);
+    throw Error(EINVAL, "unknown app \"" + spec.app + "\" over tcp; tcp serves echo and sink");
+  }
+  if (spec.proto != "udp") throw Error(EINVAL, "proto " + spec.proto + " is not supported (udp or tcp)");
   if (spec.app == "echo") return std::make_unique<UdpEcho>(spec.port);
   if (spec.app == "sockperf") return std::make_unique<SockperfUdpServer>(spec.port);
-  throw Error(EINVAL, "unknown app \"" + spec.app + "\"");
+  throw Error(EINVAL, "unknown app \"" + spec.app + "\" over udp; udp serves echo and sockperf");
 }
 
 runtime::CounterGroup app_counters(const runtime::App& app) {
   if (const auto* echo = dynamic_cast<const UdpEcho*>(&app)) {
     const auto& c = echo->counters();
     return {"app", {{"datagrams", c.datagrams}, {"bytes", c.bytes}, {"reply_errors", c.reply_errors}}};
+  }
+  if (const auto* server = dynamic_cast<const TcpServer*>(&app)) {
+    const auto& c = server->counters();
+    return {"app",
+            {{"accepted", c.accepted},
+             {"closed", c.closed},
+             {"reset", c.reset},
+             {"bytes_received", c.bytes_received},
+             {"bytes_sent", c.bytes_sent}}};
   }
   if (const auto* server = dynamic_cast<const SockperfUdpServer*>(&app)) {
     const auto& c = server->counters();

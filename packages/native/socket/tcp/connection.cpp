@@ -157,7 +157,7 @@ long Connection::send(Instant now, std::span<const std::uint8_t> bytes) {
   }
   if (fin_queued_) return -EPIPE;
   const std::size_t accepted = send_.write(bytes);
-  if (accepted < bytes.size()) writer_blocked_ = true;
+  if (accepted < bytes.size() || send_.free() == 0) writer_blocked_ = true;  // owed a writable event
   if (accepted == 0 && !bytes.empty()) return -EAGAIN;
   if (state_ == TcpState::established || state_ == TcpState::close_wait) output(now);
   return static_cast<long>(accepted);

@@ -29,7 +29,7 @@ enum class TcpEventKind : std::uint8_t {
   connected,   ///< the handshake completed (active, simultaneous, or passive before accept)
   acceptable,  ///< a listener has a connection waiting in its accept queue
   readable,    ///< new in-order bytes, or the peer's FIN (receive then returns 0)
-  writable,    ///< send buffer space after a send was refused or cut short
+  writable,    ///< send buffer space after a send was refused, cut short, or filled the buffer
   closed,      ///< the connection reached CLOSED (normally, or after reset or error)
   reset,       ///< the peer reset the connection (error ECONNRESET, or ECONNREFUSED when connecting)
   error,       ///< the connection gave up (error ETIMEDOUT)
