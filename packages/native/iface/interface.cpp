@@ -44,8 +44,9 @@ Interface::Interface(InterfaceConfig config, FrameIo& io)
            tcp_config_, tcp_sink_, tcp_secret_for(config_)),
       tcp_isn_(tcp_secret_for(config_)),
       tcp_timers_(config_.tcp_connections, config_.tcp_timer_slots, config_.tcp_timer_granularity),
-      tcp_events_(std::size_t{config_.tcp_connections} + config_.tcp_listeners),
-      tcp_flushes_(config_.tcp_connections),
+      // Twice the sockets: a slot freed and reused before the queue is drained may appear twice.
+      tcp_events_(2 * (std::size_t{config_.tcp_connections} + config_.tcp_listeners)),
+      tcp_flushes_(2 * std::size_t{config_.tcp_connections}),
       tcp_resets_(config_.tcp_resets_per_second, config_.tcp_reset_burst),
       tcp_loopback_(tcp_loopback_depth) {
   for (const auto& [ip, mac] : config_.static_arp) {

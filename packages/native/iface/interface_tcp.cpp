@@ -215,7 +215,7 @@ void Interface::queue_tcp_event(int socket, TcpEventKind kind) {
   *pending |= bit;
   if (!*queued) {
     *queued = true;
-    tcp_events_.push(static_cast<std::uint64_t>(socket));  // cannot overflow: one entry per socket
+    tcp_events_.push(static_cast<std::uint64_t>(socket));  // cannot overflow: at most two entries per socket
   }
 }
 

@@ -72,6 +72,7 @@ int Interface::tcp_connect(Instant now, socket::Endpoint remote) {
   const int port = tcp_.pick_ephemeral_port(config_.address, remote);
   if (port < 0) return port;
   const FourTuple tuple{{config_.address, static_cast<std::uint16_t>(port)}, remote};
+  tcp_.reserve_buffers();
   const int id = tcp_.open(tuple, tcp_isn_.timestamp_offset(tuple));
   if (id < 0) return id;
   socket::tcp::TcpSlot& slot = tcp_.slot(id);

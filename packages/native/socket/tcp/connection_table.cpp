@@ -70,6 +70,8 @@ void ConnectionTable::unhash(int id) {
   buckets_[b] = -1;
 }
 
+void ConnectionTable::reserve_buffers() { buffers_.reserve(); }
+
 int ConnectionTable::open(const FourTuple& tuple, std::uint32_t timestamp_offset) {
   if (free_slots_.empty() && !reclaim_time_wait()) return -EMFILE;
   const int buffers = buffers_.take();
@@ -146,6 +148,7 @@ const TcpSlot* ConnectionTable::get(int id) const {
 int ConnectionTable::listen(Endpoint local, std::uint32_t backlog) {
   if (backlog == 0 || local.port == 0) return -EINVAL;
   if (port_listener_[local.port] >= 0) return -EADDRINUSE;
+  buffers_.reserve();  // here, so a SYN never waits for an allocation
   std::size_t index = 0;
   while (index < listeners_.size() && listeners_[index].open) ++index;
   if (index == listeners_.size()) return -EMFILE;

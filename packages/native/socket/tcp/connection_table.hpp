@@ -64,8 +64,10 @@ class ConnectionTable {
 
   /// The slot holding `tuple`, or -1: one hash and a short linear probe.
   int find(const FourTuple& tuple) const;
+  /// Reserves the buffer budget's memory (once); listen() does it too. Never on the data path.
+  void reserve_buffers();
   /// A fresh CLOSED connection on `tuple`, hashed, with buffers: its id, or -EMFILE (no slot,
-  /// even after reclaiming TIME-WAIT) or -ENOBUFS (the buffer budget is spent).
+  /// even after reclaiming TIME-WAIT) or -ENOBUFS (the buffer budget is spent or not reserved).
   int open(const FourTuple& tuple, std::uint32_t timestamp_offset);
   /// Takes the connection out of the 4-tuple index (it reached CLOSED: its tuple is free again).
   void unhash(int id);

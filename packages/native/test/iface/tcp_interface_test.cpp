@@ -333,3 +333,58 @@ TEST_F(TcpInterfaceTest, CorruptSegmentsAreDroppedByChecksum) {
   receive(at_ms(0), ethernet(host_mac, peer_mac, wire::EtherType::ipv4, ipv4({}, wire::IpProtocol::tcp, Bytes(19, 0))));
   EXPECT_EQ(iface->tcp_counters().drop_bad_header, 1u);
 }
+
+TEST_F(TcpInterfaceTest, NewerSynReplacesATimeWaitConnection) {
+  const auto [id, iss] = accept_one(at_ms(0));
+  iface->tcp_close(at_ms(10), id);
+  io.pop_sent();  // our FIN
+  wire::TcpHeader fin_ack;
+  fin_ack.sequence = 0x01020305;
+  fin_ack.acknowledgment = iss + 2;
+  fin_ack.flags = flags::fin | flags::ack;
+  fin_ack.window = 1024;
+  fin_ack.options.has_timestamps = true;
+  fin_ack.options.ts_value = 0xabd0;
+  send_from_peer(at_ms(11), fin_ack);
+  io.pop_sent();  // our ACK of the peer's FIN
+  ASSERT_EQ(iface->tcp_connections_in_use(), 1u) << "TIME-WAIT";
+
+  wire::TcpHeader stale;
+  stale.sequence = 0x01020305 + 100000;
+  stale.flags = flags::syn;
+  stale.options.has_timestamps = true;
+  stale.options.ts_value = 0xabcf;  // older than what the old connection saw
+  send_from_peer(at_ms(20), stale);
+  Bytes answer = sent_tcp();
+  EXPECT_EQ(view(answer).flags(), flags::ack) << "an old SYN gets TIME-WAIT's ACK, not a new connection";
+  EXPECT_EQ(iface->tcp_counters().time_wait_reused, 0u);
+
+  wire::TcpHeader fresh = stale;
+  fresh.options.ts_value = 0xac00;
+  send_from_peer(at_ms(30), fresh);
+  Bytes syn_ack = sent_tcp();
+  EXPECT_EQ(view(syn_ack).flags(), flags::syn | flags::ack);
+  EXPECT_EQ(view(syn_ack).acknowledgment(), 0x01020305u + 100001);
+  EXPECT_EQ(iface->tcp_counters().time_wait_reused, 1u);
+  EXPECT_EQ(iface->tcp_connections_in_use(), 1u) << "the new incarnation";
+}
+
+TEST_F(TcpInterfaceTest, FullTableReclaimsTheOldestTimeWaitNobodyHolds) {
+  iface::InterfaceConfig config = tcp_config();
+  config.tcp_connections = 1;
+  make(config);
+  const auto [id, iss] = accept_one(at_ms(0));
+  iface->tcp_close(at_ms(10), id);
+  io.pop_sent();
+  wire::TcpHeader fin_ack;
+  fin_ack.sequence = 0x01020305;
+  fin_ack.acknowledgment = iss + 2;
+  fin_ack.flags = flags::fin | flags::ack;
+  fin_ack.window = 1024;
+  send_from_peer(at_ms(11), fin_ack);
+  io.pop_sent();
+  ASSERT_EQ(iface->tcp_connections_in_use(), 1u);
+  const int next = iface->tcp_connect(at_ms(12), {peer_ip, 443});
+  EXPECT_GE(next, 0) << "the TIME-WAIT slot was reclaimed";
+  io.pop_sent();
+}

@@ -29,6 +29,8 @@ TEST(ConnectionTable, FindsEveryTupleThroughCollisionsAndDeletions) {
   const TcpConfig tcp = small();
   sluice::testing::RecordingSink sink;
   ConnectionTable table({.connections = 64, .listeners = 2, .buffer_pairs = 64}, tcp, sink, 7);
+  EXPECT_EQ(table.open(tuple(80, 999), 0), -ENOBUFS) << "no memory before the budget is reserved";
+  table.reserve_buffers();
   std::vector<int> ids;
   for (std::uint16_t i = 0; i < 64; ++i) ids.push_back(table.open(tuple(80, static_cast<std::uint16_t>(1000 + i)), 0));
   for (std::uint16_t i = 0; i < 64; ++i) ASSERT_GE(ids[i], 0);
@@ -46,6 +48,7 @@ TEST(ConnectionTable, BufferBudgetRefusesBeforeSlotsRunOut) {
   const TcpConfig tcp = small();
   sluice::testing::RecordingSink sink;
   ConnectionTable table({.connections = 4, .listeners = 1, .buffer_pairs = 2}, tcp, sink, 7);
+  table.reserve_buffers();
   const int a = table.open(tuple(80, 1), 0);
   ASSERT_GE(table.open(tuple(80, 2), 0), 0);
   EXPECT_EQ(table.open(tuple(80, 3), 0), -ENOBUFS);
