@@ -4,6 +4,8 @@
 
 #include "apps/kernel_udp.hpp"
 #include "apps/sockperf_server.hpp"
+#include "apps/tcp_echo.hpp"
+#include "apps/tcp_sink.hpp"
 #include "apps/udp_echo.hpp"
 #include "apps/udp_echo_client.hpp"
 #include "runtime/background_runner.hpp"
@@ -16,10 +18,15 @@ namespace sluice::apps {
 namespace {
 
 std::unique_ptr<runtime::App> make_app(const AppSpec& spec) {
-  if (spec.proto != "udp") throw Error(EINVAL, "proto " + spec.proto + " is not supported by this build");
+  if (spec.proto == "tcp") {
+    if (spec.app == "echo") return std::make_unique<TcpEcho>(spec.port);
+    if (spec.app == "sink") return std::make_unique<TcpSink>(spec.port);
+    throw Error(EINVAL, "unknown app \"" + spec.app + "\" over tcp; tcp serves echo and sink");
+  }
+  if (spec.proto != "udp") throw Error(EINVAL, "proto " + spec.proto + " is not supported (udp or tcp)");
   if (spec.app == "echo") return std::make_unique<UdpEcho>(spec.port);
   if (spec.app == "sockperf") return std::make_unique<SockperfUdpServer>(spec.port);
-  throw Error(EINVAL, "unknown app \"" + spec.app + "\"");
+  throw Error(EINVAL, "unknown app \"" + spec.app + "\" over udp; udp serves echo and sockperf");
 }
 
 class HostedStackApp final : public HostedApp {

@@ -12,8 +12,8 @@
 namespace sluice::apps {
 
 struct AppSpec {
-  std::string app;    ///< "echo" or "sockperf"
-  std::string proto;  ///< "udp"
+  std::string app;    ///< "echo" or "sockperf" over udp; "echo" or "sink" over tcp
+  std::string proto;  ///< "udp" or "tcp"
   std::uint16_t port = 0;
 };
 

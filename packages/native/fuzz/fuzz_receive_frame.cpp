@@ -3,7 +3,8 @@
 //   byte 0:   bits 0-1 receive checksum policy (verify, accept_partial, skip); bit 2 sends a UDP
 //             datagram to an unresolved neighbour first, so ARP input meets a pending queue
 //   then up to 6 records of [2-byte big-endian length][that many bytes], each one received frame.
-// Datagrams to port 7 are echoed with udp_reply_in_place; others are released. Afterwards time
+// Datagrams to port 7 are echoed with udp_reply_in_place; others are released; TCP port 80 listens.
+// Afterwards time
 // jumps far ahead so every timer fires, the interface is destroyed, and the pool must be full.
 #include <cstdint>
 #include <cstdio>
@@ -77,6 +78,16 @@ sluice::iface::InterfaceConfig fuzz_config(std::uint8_t flags) {
   config.udp_receive_queue_depth = 2;
   config.icmp_error_burst = 4;
   config.mtu = 1500;
+  config.tcp_connections = 4;
+  config.tcp_listeners = 2;
+  config.tcp_buffer_pairs = 2;
+  config.tcp_max_backlog = 4;
+  config.tcp.send_buffer = 4096;
+  config.tcp.receive_buffer = 4096;
+  config.tcp_timer_slots = 64;
+  // Few retries, so every TCP timer runs out within the harness's final 240 s of polling.
+  config.tcp.max_syn_retransmissions = 2;
+  config.tcp.max_retransmissions = 2;
   return config;
 }
 
@@ -103,6 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const int echo = interface.udp_bind({{}, 7});
     const int sink = interface.udp_bind({{}, 9});
     const int client = interface.udp_bind({{}, 0});
+    interface.tcp_listen({{}, 80}, 2);  // SYNs to port 80 open connections; other ports get RSTs
     sluice::Instant now = sluice::Instant::from_millis(1000);
     if (flags & 4) {
       const std::uint8_t hello[] = {'h', 'i'};

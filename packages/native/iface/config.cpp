@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <string>
 
+#include "socket/tcp/receive_buffer.hpp"
 #include "util/error.hpp"
 
 namespace sluice::iface {
@@ -11,6 +12,39 @@ namespace {
 [[noreturn]] void reject(const InterfaceConfig& config, const std::string& what) {
   throw Error(EINVAL, "interface " + config.address.to_string() + "/" + std::to_string(config.prefix_length) +
                           " (" + config.mac.to_string() + "): " + what);
+}
+
+void validate_tcp(const InterfaceConfig& config) {
+  const socket::tcp::TcpConfig& tcp = config.tcp;
+  if (config.tcp_connections == 0 || config.tcp_connections > 0xffff) reject(config, "tcp_connections must be 1..65535");
+  if (config.tcp_listeners == 0 || config.tcp_listeners > 0x7fff) reject(config, "tcp_listeners must be 1..32767");
+  if (config.tcp_buffer_pairs == 0) reject(config, "tcp_buffer_pairs must be at least 1 (it is the TCP memory budget)");
+  if (config.tcp_max_backlog == 0) reject(config, "tcp_max_backlog must be at least 1");
+  if (config.tcp_timer_slots == 0 || (config.tcp_timer_slots & (config.tcp_timer_slots - 1)) != 0) {
+    reject(config, "tcp_timer_slots must be a power of two, got " + std::to_string(config.tcp_timer_slots));
+  }
+  if (config.tcp_timer_granularity.nanos == 0) reject(config, "tcp_timer_granularity must be positive");
+  if (tcp.mss < 64) reject(config, "tcp.mss must be at least 64");
+  constexpr std::uint32_t max_buffer = 1u << 30;  // what a window scale of 14 can advertise
+  if (tcp.send_buffer < 2048 || tcp.send_buffer > max_buffer) reject(config, "tcp.send_buffer must be 2 KiB..1 GiB");
+  if (tcp.receive_buffer < 2048 || tcp.receive_buffer > max_buffer) {
+    reject(config, "tcp.receive_buffer must be 2 KiB..1 GiB");
+  }
+  if (tcp.out_of_order_ranges == 0 || tcp.out_of_order_ranges > socket::tcp::ReceiveBuffer::max_ranges) {
+    reject(config, "tcp.out_of_order_ranges must be 1.." + std::to_string(socket::tcp::ReceiveBuffer::max_ranges));
+  }
+  if (tcp.initial_window_segments == 0) reject(config, "tcp.initial_window_segments must be at least 1");
+  if (tcp.dupack_threshold == 0) reject(config, "tcp.dupack_threshold must be at least 1");
+  if (tcp.rtt.initial_rto.nanos == 0 || tcp.rtt.min_rto.nanos == 0 || tcp.rtt.min_rto > tcp.rtt.max_rto) {
+    reject(config, "tcp.rtt needs positive initial_rto and min_rto, and min_rto <= max_rto");
+  }
+  if (tcp.delayed_ack.nanos == 0 || tcp.delayed_ack > Duration::millis(500)) {
+    reject(config, "tcp.delayed_ack must be positive and at most 500 ms (RFC 1122 4.2.3.2)");
+  }
+  if (tcp.time_wait.nanos == 0) reject(config, "tcp.time_wait must be positive");
+  if (tcp.keepalive_interval.nanos == 0 || tcp.keepalive_idle.nanos == 0) {
+    reject(config, "tcp.keepalive_idle and tcp.keepalive_interval must be positive");
+  }
 }
 }  // namespace
 
@@ -45,6 +79,7 @@ void validate(const InterfaceConfig& config) {
     reject(config, "udp_socket_count must be 1..65534");
   }
   if (config.udp_receive_queue_depth == 0) reject(config, "udp_receive_queue_depth must be at least 1");
+  validate_tcp(config);
   for (const auto& [ip, mac] : config.static_arp) {
     if (mac.is_multicast() || ip.is_unspecified()) {
       reject(config, "static ARP entry " + ip.to_string() + " -> " + mac.to_string() + " is not a unicast pair");

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "socket/tcp/config.hpp"
 #include "util/time.hpp"
 #include "wire/checksum_policy.hpp"
 #include "wire/ethernet.hpp"
@@ -44,8 +45,23 @@ struct InterfaceConfig {
   std::uint32_t udp_socket_count = 64;
   std::uint32_t udp_receive_queue_depth = 256;
 
+  // TCP. Connection slots (TIME-WAIT included) and the buffer budget are sized here, once: the
+  // stack refuses connections rather than allocate. tcp.mss is capped at mtu - 40.
+  std::uint32_t tcp_connections = 64;
+  std::uint32_t tcp_listeners = 16;
+  std::uint32_t tcp_buffer_pairs = 64;  ///< connections that can hold buffers at once
+  std::uint32_t tcp_max_backlog = 1024;
+  socket::tcp::TcpConfig tcp;
+  Duration tcp_timer_granularity = Duration::millis(1);
+  std::uint32_t tcp_timer_slots = 4096;       ///< a power of two
+  std::uint32_t tcp_resets_per_second = 1000;  ///< RSTs for segments to closed ports; 0 sends none
+  std::uint32_t tcp_reset_burst = 50;
+
   /// Seeds the IP identification counter and the ephemeral port cursor: runs replay exactly.
   std::uint32_t seed = 1;
+  /// Keys TCP initial sequence numbers (RFC 6528), timestamp offsets and the connection hash. 0
+  /// derives it from `seed` (simulations, tests); deployments set a random value.
+  std::uint64_t tcp_secret = 0;
 };
 
 /// Throws sluice::Error(EINVAL, ...) naming the offending field and what to do about it.

@@ -9,9 +9,22 @@
 namespace sluice::iface {
 
 namespace {
+constexpr std::size_t tcp_loopback_depth = 256;
+
 const InterfaceConfig& validated(const InterfaceConfig& config) {
   validate(config);
   return config;
+}
+
+socket::tcp::TcpConfig tcp_config_for(const InterfaceConfig& config) {
+  socket::tcp::TcpConfig tcp = config.tcp;
+  const std::uint32_t mtu_mss = config.mtu - wire::Ipv4Packet::min_header_len - wire::TcpSegment::min_header_len;
+  tcp.mss = static_cast<std::uint16_t>(std::min<std::uint32_t>(tcp.mss, mtu_mss));
+  return tcp;
+}
+
+std::uint64_t tcp_secret_for(const InterfaceConfig& config) {
+  return config.tcp_secret != 0 ? config.tcp_secret : 0x5eed000000000000u ^ config.seed;
 }
 }  // namespace
 
@@ -24,7 +37,18 @@ Interface::Interface(InterfaceConfig config, FrameIo& io)
       reassembler_(config_.reassembly_slots, config_.reassembly_max_datagram, config_.reassembly_timeout),
       icmp_errors_(config_.icmp_errors_per_second, config_.icmp_error_burst),
       sockets_(config_.udp_socket_count, config_.udp_receive_queue_depth, config_.seed),
-      next_ip_id_(static_cast<std::uint16_t>(config_.seed * 2654435761u >> 16)) {
+      next_ip_id_(static_cast<std::uint16_t>(config_.seed * 2654435761u >> 16)),
+      tcp_config_(tcp_config_for(config_)),
+      tcp_sink_(*this),
+      tcp_({config_.tcp_connections, config_.tcp_listeners, config_.tcp_buffer_pairs, config_.tcp_max_backlog},
+           tcp_config_, tcp_sink_, tcp_secret_for(config_)),
+      tcp_isn_(tcp_secret_for(config_)),
+      tcp_timers_(config_.tcp_connections, config_.tcp_timer_slots, config_.tcp_timer_granularity),
+      // Twice the sockets: a slot freed and reused before the queue is drained may appear twice.
+      tcp_events_(2 * (std::size_t{config_.tcp_connections} + config_.tcp_listeners)),
+      tcp_flushes_(2 * std::size_t{config_.tcp_connections}),
+      tcp_resets_(config_.tcp_resets_per_second, config_.tcp_reset_burst),
+      tcp_loopback_(tcp_loopback_depth) {
   for (const auto& [ip, mac] : config_.static_arp) {
     ArpEntry* entry = arp_.find(ip);
     if (entry == nullptr) entry = arp_.insert(ip, ArpState::permanent);
@@ -38,6 +62,10 @@ Interface::~Interface() {
     while (pending_.pop(entry.pending, pending)) io_.release(pending.frame);
   }
   for (std::size_t id = 0; id < sockets_.size(); ++id) udp_close(static_cast<int>(id));
+  for (; tcp_loopback_size_ > 0; --tcp_loopback_size_) {
+    io_.release(tcp_loopback_[tcp_loopback_head_]);
+    tcp_loopback_head_ = (tcp_loopback_head_ + 1) % tcp_loopback_.size();
+  }
 }
 
 void Interface::receive(Instant now, const device::Frame& frame) {
@@ -82,10 +110,12 @@ void Interface::receive(Instant now, const device::Frame& frame) {
 void Interface::poll(Instant now) {
   poll_arp(now);
   counters_.drop_fragment_timeout += reassembler_.expire(now);
+  poll_tcp(now);
 }
 
 Instant Interface::next_deadline() const {
-  Instant earliest = reassembler_.next_deadline();
+  if (!tcp_flushes_.empty() || tcp_loopback_size_ > 0) return Instant{};  // due at once
+  Instant earliest = std::min(reassembler_.next_deadline(), tcp_timers_.next_deadline());
   if (arp_.incomplete_count() != 0) {
     for (const ArpEntry& entry : arp_.entries()) {
       if (entry.state == ArpState::incomplete) earliest = std::min(earliest, entry.next_request_at);

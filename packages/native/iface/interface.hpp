@@ -1,7 +1,8 @@
 #pragma once
 // One Ethernet interface with one IPv4 address: ARP, IPv4 (with reassembly), ICMP echo and port
-// unreachable, and UDP sockets. Frames come in through receive() and go out through FrameIo;
-// time comes in as arguments. Nothing here allocates after construction (bind excepted).
+// unreachable, UDP sockets, and TCP connections and listeners. Frames come in through receive()
+// and go out through FrameIo; time comes in as arguments. Nothing here allocates after
+// construction (bind excepted).
 //
 // Frame ownership: every frame handed to receive() ends up released, transmitted (replies reuse
 // the received frame in place where they can), queued on a socket (until release()), or queued
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "device/device.hpp"
 #include "iface/arp_cache.hpp"
@@ -18,13 +20,25 @@
 #include "iface/frame_io.hpp"
 #include "iface/reassembler.hpp"
 #include "iface/router.hpp"
+#include "iface/tcp_counters.hpp"
+#include "iface/timer_wheel.hpp"
 #include "iface/token_bucket.hpp"
+#include "socket/tcp/connection_table.hpp"
+#include "socket/tcp/isn.hpp"
 #include "socket/udp_socket.hpp"
 #include "util/time.hpp"
 #include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
 
 namespace sluice::iface {
+
+/// Something a TCP socket (connection or listener) has to report; the runtime drains these and
+/// completes the operations waiting on the socket.
+struct TcpEvent {
+  int socket = -1;
+  socket::tcp::TcpEventKind kind = socket::tcp::TcpEventKind::readable;
+  int error = 0;  ///< errno for reset and error events
+};
 
 class Interface {
  public:
@@ -76,6 +90,45 @@ class Interface {
   /// Counters of an open socket; all zero for a closed id.
   const socket::UdpSocketCounters& udp_counters(int id) const;
   std::size_t udp_queued(int id) const;
+
+  // TCP. Connections and listeners share one id space (listeners after the connection slots);
+  // calls with an id that is closed or of the wrong kind fail with -EBADF (-EINVAL for a
+  // listener passed where a connection is expected). Bytes are copied in and out.
+
+  /// Listener id, or -EADDRINUSE, -EMFILE, -EADDRNOTAVAIL, -EINVAL (port or backlog 0).
+  int tcp_listen(socket::Endpoint local, std::uint32_t backlog);
+  /// The oldest established connection waiting on the listener, now the application's; -EAGAIN.
+  int tcp_accept(int listener);
+  /// Starts an active open from an ephemeral port; the id at once, `connected` (or `reset`,
+  /// `error`) later. -EINVAL, -ENETUNREACH (no route), -EMFILE, -ENOBUFS, -EADDRNOTAVAIL.
+  int tcp_connect(Instant now, socket::Endpoint remote);
+  /// Bytes accepted into the send buffer, or -EAGAIN (full), -EPIPE, -ENOTCONN, -ECONNRESET, ...
+  long tcp_send(Instant now, int id, std::span<const std::uint8_t> bytes);
+  /// Bytes copied out, 0 at end of stream, -EAGAIN when nothing is there yet, or the error that
+  /// ended the connection. A window update it makes due leaves at the next poll().
+  long tcp_receive(int id, std::span<std::uint8_t> out);
+  /// Half-close (FIN after the queued bytes). 0, or -EBADF, -ENOTCONN.
+  int tcp_shutdown(Instant now, int id);
+  /// Gives the id back: a connection closes gracefully (RST if received bytes were left unread)
+  /// and finishes on its own; a listener stops and resets connections not yet accepted.
+  int tcp_close(Instant now, int id);
+  /// Resets the connection and gives the id back.
+  int tcp_abort(Instant now, int id);
+  /// The next event, oldest socket first; false when there is none.
+  bool tcp_next_event(TcpEvent& out);
+  int tcp_set_nodelay(int id, bool nodelay);
+  int tcp_set_keepalive(int id, bool keepalive);
+  /// Only before the handshake completes (right after tcp_connect, or for listeners' children via
+  /// the config).
+  int tcp_set_congestion(int id, socket::tcp::CongestionAlgorithm algorithm);
+  /// The connection behind an id the application holds (state, counters, windows), or nullptr.
+  const socket::tcp::Connection* tcp_connection(int id) const;
+  socket::tcp::TcpState tcp_state(int id) const;
+  const TcpStackCounters& tcp_counters() const { return tcp_counters_; }
+  /// Connection slots in use (TIME-WAIT included) and buffer pairs free, for leak checks.
+  std::size_t tcp_connections_in_use() const { return tcp_.in_use(); }
+  std::size_t tcp_buffers_available() const { return tcp_.buffers().available(); }
+  int tcp_listener_id(int index) const { return static_cast<int>(tcp_.capacity()) + index; }
 
  private:
   /// An IPv4 datagram on its way up: either still in its frame, or reassembled in a slot.
@@ -135,6 +188,35 @@ class Interface {
   void count_udp_sent(const TxOwner& owner);
   void count_udp_error(const TxOwner& owner, bool unresolved);
 
+  // interface_tcp.cpp: input, output and timers of TCP.
+  class TcpSink final : public socket::tcp::SegmentSink {
+   public:
+    explicit TcpSink(Interface& owner) : owner_(owner) {}
+    bool send_segment(Instant now, const socket::tcp::Connection& connection,
+                      const socket::tcp::SegmentOut& segment) override;
+    void on_event(socket::tcp::Connection& connection, socket::tcp::TcpEventKind kind, int error) override;
+    void on_state_change(socket::tcp::Connection& connection, socket::tcp::TcpState from) override;
+
+   private:
+    Interface& owner_;
+  };
+  void handle_tcp(Instant now, Inbound& inbound);
+  void tcp_listener_input(Instant now, int listener, const socket::tcp::FourTuple& tuple,
+                          const wire::TcpSegment& segment, const wire::TcpOptions& options);
+  /// RFC 9293 3.10.7.1: the RST answering a segment no connection wants (never a RST itself).
+  void reset_unwanted(Instant now, const socket::tcp::FourTuple& tuple, const wire::TcpSegment& segment);
+  bool transmit_tcp(Instant now, const socket::tcp::FourTuple& tuple, const wire::TcpHeader& header,
+                    std::span<const std::uint8_t> first, std::span<const std::uint8_t> second);
+  /// After any call into connection `id`: frees or trims finished connections, files its timer.
+  void tcp_settle(int id);
+  void poll_tcp(Instant now);
+  void queue_tcp_event(int socket, socket::tcp::TcpEventKind kind);
+  void drain_tcp_loopback(Instant now);
+  socket::tcp::Connection* app_connection(int id);
+
+  // interface_tcp_api.cpp
+  void close_tcp_listener(Instant now, int index);
+
   InterfaceConfig config_;
   FrameIo& io_;
   Router router_;
@@ -146,6 +228,21 @@ class Interface {
   InterfaceCounters counters_;
   std::uint16_t next_ip_id_;
   bool in_loopback_ = false;  ///< receive() is handling a frame we sent to our own address
+
+  socket::tcp::TcpConfig tcp_config_;
+  TcpSink tcp_sink_;
+  socket::tcp::ConnectionTable tcp_;
+  socket::tcp::IsnGenerator tcp_isn_;
+  TimerWheel tcp_timers_;
+  socket::tcp::IdQueue tcp_events_;   ///< socket ids with events pending, each at most once
+  socket::tcp::IdQueue tcp_flushes_;  ///< connection ids with a window update waiting for a time
+  TokenBucket tcp_resets_;
+  TcpStackCounters tcp_counters_;
+  /// Segments to our own address wait here, so a connection never re-enters itself.
+  std::vector<device::Frame> tcp_loopback_;
+  std::size_t tcp_loopback_head_ = 0;
+  std::size_t tcp_loopback_size_ = 0;
+  bool draining_tcp_loopback_ = false;
 };
 
 }  // namespace sluice::iface

@@ -1,4 +1,4 @@
-// IPv4 input: validation, the for-us decision, reassembly, and dispatch to ICMP and UDP.
+// IPv4 input: validation, the for-us decision, reassembly, and dispatch to ICMP, UDP and TCP.
 //
 // TTL is not checked on input: this is a host, it never forwards, and RFC 1122 3.2.1.7 says a host
 // must not discard a datagram just because its TTL is below 2.
@@ -96,6 +96,9 @@ void Interface::deliver(Instant now, Inbound& inbound) {
       return;
     case wire::IpProtocol::udp:
       handle_udp(now, inbound);
+      return;
+    case wire::IpProtocol::tcp:
+      handle_tcp(now, inbound);
       return;
     default:
       // No ICMP protocol unreachable: optional for hosts, and it would advertise what is not served.

@@ -76,6 +76,29 @@ void add_interface_counters(CounterTable& table, const iface::InterfaceCounters&
   SLUICE_COUNTER(g, c, tx_alloc_failures);
 }
 
+void add_tcp_counters(CounterTable& table, const iface::TcpStackCounters& c) {
+  const char* g = "tcp";
+  SLUICE_COUNTER(g, c, rx_segments);
+  SLUICE_COUNTER(g, c, drop_bad_header);
+  SLUICE_COUNTER(g, c, drop_bad_checksum);
+  SLUICE_COUNTER(g, c, rx_checksum_partial);
+  SLUICE_COUNTER(g, c, drop_broadcast);
+  SLUICE_COUNTER(g, c, drop_no_socket);
+  SLUICE_COUNTER(g, c, drop_listener);
+  SLUICE_COUNTER(g, c, syns_received);
+  SLUICE_COUNTER(g, c, drop_backlog_full);
+  SLUICE_COUNTER(g, c, drop_no_memory);
+  SLUICE_COUNTER(g, c, passive_opens);
+  SLUICE_COUNTER(g, c, active_opens);
+  SLUICE_COUNTER(g, c, accepted);
+  SLUICE_COUNTER(g, c, time_wait_reused);
+  SLUICE_COUNTER(g, c, resets_sent);
+  SLUICE_COUNTER(g, c, resets_rate_limited);
+  SLUICE_COUNTER(g, c, tx_segments);
+  SLUICE_COUNTER(g, c, tx_no_frame);
+  SLUICE_COUNTER(g, c, loopback_dropped);
+}
+
 void add_loop_counters(CounterTable& table, const StackInstance& instance) {
   const char* g = "instance";
   SLUICE_COUNTER(g, instance.counters(), polls);
@@ -92,6 +115,7 @@ void add_loop_counters(CounterTable& table, const StackInstance& instance) {
 void add_instance_counters(CounterTable& table, const StackInstance& instance) {
   add_device_counters(table, instance.device().counters());
   add_interface_counters(table, instance.interface().counters());
+  add_tcp_counters(table, instance.interface().tcp_counters());
   add_loop_counters(table, instance);
 }
 

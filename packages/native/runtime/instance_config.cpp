@@ -4,8 +4,26 @@
 #include "device/fault/fault_spec.hpp"
 #include "device/pcap/pcap_device.hpp"
 #include "iface/config.hpp"
+#include "util/error.hpp"
+
+#include <sys/random.h>
+
+#include <cerrno>
 
 namespace sluice::runtime {
+
+namespace {
+/// The TCP secret (ISNs, timestamp offsets, connection hash) of a real instance: unpredictable.
+std::uint64_t random_tcp_secret() {
+  std::uint64_t secret = 0;
+  while (secret == 0) {
+    if (getrandom(&secret, sizeof secret, 0) != static_cast<ssize_t>(sizeof secret)) {
+      throw_errno(errno, "cannot read the TCP secret from getrandom()");
+    }
+  }
+  return secret;
+}
+}  // namespace
 
 std::unique_ptr<StackInstance> open_instance(const InstanceConfig& config) {
   // Everything that can be checked without touching the device is checked first, so a typo never
@@ -17,6 +35,7 @@ std::unique_ptr<StackInstance> open_instance(const InstanceConfig& config) {
   interface.prefix_length = config.prefix_length;
   interface.gateway = config.gateway;
   interface.rx_checksum = config.rx_checksum;
+  interface.tcp_secret = random_tcp_secret();
   // Until the device is open its MAC is unknown; a stand-in lets everything else be validated now.
   interface.mac = config.mac.value_or(wire::MacAddress{{0x02, 0, 0, 0, 0, 1}});
   iface::validate(interface);

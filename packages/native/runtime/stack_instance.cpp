@@ -1,15 +1,11 @@
 #include "runtime/stack_instance.hpp"
 
-#include <algorithm>
 #include <array>
 
 namespace sluice::runtime {
 
 StackInstance::StackInstance(std::unique_ptr<device::Device> device, const iface::InterfaceConfig& config)
-    : device_(std::move(device)),
-      frame_io_(*device_),
-      interface_(config, frame_io_),
-      timers_(Duration::millis(1), 4096, Instant{}) {}
+    : device_(std::move(device)), frame_io_(*device_), interface_(config, frame_io_) {}
 
 StackInstance::~StackInstance() = default;
 
@@ -24,10 +20,7 @@ std::size_t StackInstance::receive(Instant now) {
 
 void StackInstance::finish(Instant now) {
   if (interface_.next_deadline() <= now) interface_.poll(now);
-  if (timers_.next_deadline() <= now) timers_.advance(now, [now](TimerNode& node) { node.fire(now); });
   frame_io_.flush();
 }
-
-Instant StackInstance::next_deadline() const { return std::min(interface_.next_deadline(), timers_.next_deadline()); }
 
 }  // namespace sluice::runtime

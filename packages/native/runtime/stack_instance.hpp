@@ -8,7 +8,6 @@
 #include "device/device.hpp"
 #include "iface/interface.hpp"
 #include "runtime/device_frame_io.hpp"
-#include "runtime/timer_wheel.hpp"
 #include "util/time.hpp"
 
 namespace sluice::runtime {
@@ -31,10 +30,11 @@ class StackInstance {
   /// Receives one burst and runs it through the stack; returns the number of frames received.
   /// Apps then drain their sockets and call finish(), so replies leave in the same burst.
   std::size_t receive(Instant now);
-  /// Runs due timers (the interface's and the wheel's) and flushes transmit batches to the device.
+  /// Runs due timers (ARP, reassembly, TCP: the interface's timer wheel) and flushes transmit
+  /// batches to the device.
   void finish(Instant now);
   /// The earliest time finish() has timer work to do.
-  Instant next_deadline() const;
+  Instant next_deadline() const { return interface_.next_deadline(); }
 
   iface::Interface& interface() { return interface_; }
   const iface::Interface& interface() const { return interface_; }
@@ -42,8 +42,6 @@ class StackInstance {
   const device::Device& device() const { return *device_; }
   DeviceFrameIo& frame_io() { return frame_io_; }
   const DeviceFrameIo& frame_io() const { return frame_io_; }
-  /// Timers of apps and sockets on this instance, fired by finish(); 1 ms resolution.
-  TimerWheel& timers() { return timers_; }
   InstanceCounters& counters() { return counters_; }
   const InstanceCounters& counters() const { return counters_; }
 
@@ -51,7 +49,6 @@ class StackInstance {
   std::unique_ptr<device::Device> device_;
   DeviceFrameIo frame_io_;
   iface::Interface interface_;
-  TimerWheel timers_;
   InstanceCounters counters_;
 };
 

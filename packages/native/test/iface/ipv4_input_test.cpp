@@ -85,7 +85,8 @@ TEST_F(InterfaceInput, DropsEachMalformationWithItsOwnCounter) {
   receive(at_ms(0), own_mac);
   EXPECT_EQ(counters().drop_own_source_mac, 1u);
 
-  receive(at_ms(0), ethernet(host_mac, peer_mac, wire::EtherType::ipv4, ipv4({}, wire::IpProtocol::tcp, Bytes(20, 0))));
+  receive(at_ms(0), ethernet(host_mac, peer_mac, wire::EtherType::ipv4,
+                            ipv4({}, static_cast<wire::IpProtocol>(47), Bytes(20, 0))));  // GRE
   EXPECT_EQ(counters().drop_unknown_protocol, 1u);
 
   receive(at_ms(0), ethernet(host_mac, peer_mac, wire::EtherType::ipv4, ipv4({}, wire::IpProtocol::icmp, Bytes(7, 0))));

@@ -1,0 +1,390 @@
+// TCP through the interface: RSTs for closed ports, listeners and accept, active opens driven by
+// the timer wheel, resource bounds, loopback connections, and the event queue.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "iface/interface_fixture.hpp"
+#include "wire/tcp.hpp"
+#include "wire/tcp_fixtures.hpp"
+
+using namespace sluice;
+using namespace sluice::testing;
+using socket::tcp::TcpEventKind;
+using socket::tcp::TcpState;
+namespace flags = wire::tcp_flags;
+
+namespace {
+
+class TcpInterfaceTest : public InterfaceTest {
+ protected:
+  static iface::InterfaceConfig tcp_config() {
+    iface::InterfaceConfig config = default_config();
+    config.static_arp = {{peer_ip, peer_mac}};
+    config.tcp.send_buffer = 16 * 1024;
+    config.tcp.receive_buffer = 16 * 1024;
+    config.tcp_connections = 4;
+    config.tcp_buffer_pairs = 4;
+    return config;
+  }
+
+  void SetUp() override { make(tcp_config()); }
+
+  /// A segment from the peer's port 40000 to our port 80 (or as given), checksummed.
+  void send_from_peer(Instant now, wire::TcpHeader header, const Bytes& payload = {}) {
+    if (header.source_port == 0) header.source_port = 40000;
+    if (header.destination_port == 0) header.destination_port = 80;
+    Bytes segment(header.header_len() + payload.size());
+    header.emit(segment);
+    std::copy(payload.begin(), payload.end(), segment.begin() + static_cast<std::ptrdiff_t>(header.header_len()));
+    wire::fill_tcp_checksum(segment, peer_ip, host_ip);
+    receive(now, ethernet(host_mac, peer_mac, wire::EtherType::ipv4, ipv4({}, wire::IpProtocol::tcp, segment)));
+  }
+
+  /// The TCP bytes of the next transmitted frame, after checking it goes to the peer.
+  Bytes sent_tcp() {
+    const Bytes frame = io.pop_sent();
+    if (frame.size() < 34) return {};
+    EXPECT_EQ(Bytes(frame.begin(), frame.begin() + 6), Bytes(peer_mac.octets.begin(), peer_mac.octets.end()));
+    const auto ip = wire::Ipv4Packet::parse(std::span(const_cast<std::uint8_t*>(frame.data()) + 14, frame.size() - 14));
+    EXPECT_TRUE(ip.has_value());
+    EXPECT_EQ(ip->protocol(), 6);
+    EXPECT_EQ(ip->destination(), peer_ip);
+    EXPECT_TRUE(ip->header_checksum_valid());
+    return Bytes(frame.begin() + 34, frame.end());
+  }
+
+  static wire::TcpSegment view(Bytes& bytes) {
+    const auto segment = wire::TcpSegment::parse(bytes);
+    EXPECT_TRUE(segment.has_value());
+    EXPECT_EQ(segment->judge_checksum(host_ip, peer_ip, wire::ChecksumPolicy::verify), wire::ChecksumVerdict::valid);
+    return *segment;
+  }
+
+  std::vector<iface::TcpEvent> events() {
+    std::vector<iface::TcpEvent> out;
+    iface::TcpEvent event;
+    while (iface->tcp_next_event(event)) out.push_back(event);
+    return out;
+  }
+
+  /// Listens on 80, takes the SYN fixture, completes the handshake; returns the accepted id and
+  /// our ISS.
+  std::pair<int, std::uint32_t> accept_one(Instant now) {
+    const int listener = iface->tcp_listen({wire::Ipv4Address{}, 80}, 4);
+    EXPECT_GE(listener, 0);
+    receive(now, ethernet(host_mac, peer_mac, wire::EtherType::ipv4, ipv4({}, wire::IpProtocol::tcp, fixtures::tcp_syn)));
+    Bytes syn_ack = sent_tcp();
+    const std::uint32_t iss = view(syn_ack).sequence();
+    wire::TcpHeader ack;
+    ack.sequence = 0x01020305;
+    ack.acknowledgment = iss + 1;
+    ack.flags = flags::ack;
+    ack.window = 1024;
+    ack.options.has_timestamps = true;
+    ack.options.ts_value = 0xabce;
+    ack.options.ts_echo_reply = view(syn_ack).options().ts_value;
+    send_from_peer(now, ack);
+    const auto ready = events();
+    EXPECT_EQ(ready.size(), 1u);
+    if (!ready.empty()) {
+      EXPECT_EQ(ready[0].socket, listener);
+      EXPECT_EQ(ready[0].kind, TcpEventKind::acceptable);
+    }
+    const int id = iface->tcp_accept(listener);
+    EXPECT_GE(id, 0);
+    return {id, iss};
+  }
+};
+
+}  // namespace
+
+TEST_F(TcpInterfaceTest, SynToAClosedPortIsAnsweredWithRstAck) {
+  receive(at_ms(0), ethernet(host_mac, peer_mac, wire::EtherType::ipv4, ipv4({}, wire::IpProtocol::tcp, fixtures::tcp_syn)));
+  EXPECT_EQ(sent_tcp(), fixtures::tcp_rst_ack) << "seq 0, ACK of the SYN, byte for byte";
+  EXPECT_EQ(iface->tcp_counters().resets_sent, 1u);
+  EXPECT_EQ(iface->tcp_counters().drop_no_socket, 1u);
+}
+
+TEST_F(TcpInterfaceTest, AckToAClosedPortGetsARstAtItsAckAndRstsGetNothing) {
+  wire::TcpHeader ack;
+  ack.sequence = 77;
+  ack.acknowledgment = 0x12345678;
+  ack.flags = flags::ack;
+  send_from_peer(at_ms(0), ack);
+  Bytes rst = sent_tcp();
+  EXPECT_EQ(view(rst).flags(), flags::rst);
+  EXPECT_EQ(view(rst).sequence(), 0x12345678u);
+  EXPECT_EQ(view(rst).source_port(), 80);
+  EXPECT_EQ(view(rst).destination_port(), 40000);
+
+  ack.flags = flags::rst | flags::ack;
+  send_from_peer(at_ms(1), ack);
+  EXPECT_TRUE(io.sent.empty()) << "never a RST for a RST";
+}
+
+TEST_F(TcpInterfaceTest, ListenAcceptAndExchangeData) {
+  const int listener = iface->tcp_listen({wire::Ipv4Address{}, 80}, 4);
+  ASSERT_GE(listener, 0);
+  receive(at_ms(5), ethernet(host_mac, peer_mac, wire::EtherType::ipv4, ipv4({}, wire::IpProtocol::tcp, fixtures::tcp_syn)));
+  Bytes syn_ack_bytes = sent_tcp();
+  const wire::TcpSegment syn_ack = view(syn_ack_bytes);
+  EXPECT_EQ(syn_ack.flags(), flags::syn | flags::ack);
+  EXPECT_EQ(syn_ack.acknowledgment(), 0x01020305u);
+  const wire::TcpOptions options = syn_ack.options();
+  EXPECT_EQ(options.mss, 1460) << "MTU 1500 - 40";
+  EXPECT_TRUE(options.sack_permitted);
+  EXPECT_TRUE(options.has_window_scale);
+  EXPECT_EQ(options.ts_echo_reply, 0xabcdu);
+  EXPECT_EQ(syn_ack.window(), 16384);
+  EXPECT_EQ(iface->tcp_accept(listener), -EAGAIN) << "not established yet";
+
+  wire::TcpHeader ack;
+  ack.sequence = 0x01020305;
+  ack.acknowledgment = syn_ack.sequence() + 1;
+  ack.flags = flags::ack;
+  ack.window = 1024;  // scaled by 7: 128 KiB
+  ack.options.has_timestamps = true;
+  ack.options.ts_value = 0xabce;
+  ack.options.ts_echo_reply = options.ts_value;
+  send_from_peer(at_ms(6), ack);
+  auto ready = events();
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].kind, TcpEventKind::acceptable);
+  const int id = iface->tcp_accept(listener);
+  ASSERT_GE(id, 0);
+  EXPECT_EQ(iface->tcp_state(id), TcpState::established);
+  EXPECT_EQ(iface->tcp_accept(listener), -EAGAIN);
+
+  ack.flags = flags::ack | flags::psh;
+  ack.options.ts_value = 0xabcf;
+  send_from_peer(at_ms(7), ack, {'h', 'e', 'l', 'l', 'o'});
+  Bytes quick_ack = sent_tcp();
+  EXPECT_EQ(view(quick_ack).acknowledgment(), 0x0102030au);
+  ready = events();
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].socket, id);
+  EXPECT_EQ(ready[0].kind, TcpEventKind::readable);
+  Bytes out(16);
+  EXPECT_EQ(iface->tcp_receive(id, out), 5);
+  EXPECT_EQ(Bytes(out.begin(), out.begin() + 5), Bytes({'h', 'e', 'l', 'l', 'o'}));
+  EXPECT_EQ(iface->tcp_receive(id, out), -EAGAIN);
+
+  const Bytes world = {'w', 'o', 'r', 'l', 'd'};
+  EXPECT_EQ(iface->tcp_send(at_ms(8), id, world), 5);
+  Bytes data = sent_tcp();
+  const wire::TcpSegment reply = view(data);
+  EXPECT_EQ(reply.sequence(), syn_ack.sequence() + 1);
+  EXPECT_EQ(Bytes(reply.payload().begin(), reply.payload().end()), world);
+  EXPECT_EQ(iface->tcp_counters().passive_opens, 1u);
+  EXPECT_EQ(iface->tcp_counters().accepted, 1u);
+  EXPECT_EQ(iface->tcp_send(at_ms(8), listener, world), -EBADF) << "a listener carries no data";
+}
+
+TEST_F(TcpInterfaceTest, BacklogBoundsHandshakesInProgress) {
+  ASSERT_GE(iface->tcp_listen({host_ip, 80}, 1), 0);
+  wire::TcpHeader syn;
+  syn.sequence = 1;
+  syn.flags = flags::syn;
+  send_from_peer(at_ms(0), syn);
+  Bytes syn_ack = sent_tcp();
+  EXPECT_EQ(view(syn_ack).flags(), flags::syn | flags::ack);
+  syn.source_port = 40001;
+  send_from_peer(at_ms(0), syn);
+  EXPECT_TRUE(io.sent.empty()) << "the second SYN is dropped; its sender retries";
+  EXPECT_EQ(iface->tcp_counters().drop_backlog_full, 1u);
+  EXPECT_EQ(iface->tcp_counters().syns_received, 2u);
+}
+
+TEST_F(TcpInterfaceTest, ActiveOpenIsRetransmittedByTheTimerWheelAndCompletes) {
+  const int id = iface->tcp_connect(at_ms(0), {peer_ip, 80});
+  ASSERT_GE(id, 0);
+  EXPECT_EQ(iface->tcp_state(id), TcpState::syn_sent);
+  Bytes syn = sent_tcp();
+  EXPECT_EQ(view(syn).flags(), flags::syn);
+  EXPECT_EQ(view(syn).destination_port(), 80);
+  const std::uint16_t our_port = view(syn).source_port();
+  EXPECT_GE(our_port, 49152);
+  EXPECT_EQ(iface->next_deadline(), at_ms(1000));
+  iface->poll(at_ms(999));
+  EXPECT_TRUE(io.sent.empty());
+  iface->poll(at_ms(1000));
+  Bytes again = sent_tcp();
+  EXPECT_EQ(view(again).sequence(), view(syn).sequence());
+
+  wire::TcpHeader syn_ack;
+  syn_ack.source_port = 80;
+  syn_ack.destination_port = our_port;
+  syn_ack.sequence = 9000;
+  syn_ack.acknowledgment = view(syn).sequence() + 1;
+  syn_ack.flags = flags::syn | flags::ack;
+  syn_ack.window = 8192;
+  send_from_peer(at_ms(1001), syn_ack);
+  Bytes ack = sent_tcp();
+  EXPECT_EQ(view(ack).acknowledgment(), 9001u);
+  EXPECT_EQ(iface->tcp_state(id), TcpState::established);
+  const auto ready = events();
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].kind, TcpEventKind::connected);
+  EXPECT_EQ(iface->next_deadline(), Instant::never());
+  EXPECT_EQ(iface->tcp_connection(id)->send_mss(), 536) << "no MSS option: the RFC 9293 default";
+}
+
+TEST_F(TcpInterfaceTest, SlotsAndBuffersBoundConnections) {
+  std::vector<int> ids;
+  for (int i = 0; i < 4; ++i) {
+    ids.push_back(iface->tcp_connect(at_ms(0), {peer_ip, 80}));
+    ASSERT_GE(ids.back(), 0);
+    io.pop_sent();
+  }
+  EXPECT_EQ(iface->tcp_connect(at_ms(0), {peer_ip, 80}), -EMFILE);
+  EXPECT_EQ(iface->tcp_connections_in_use(), 4u);
+  EXPECT_EQ(iface->tcp_close(at_ms(1), ids[0]), 0);
+  EXPECT_EQ(iface->tcp_connections_in_use(), 3u) << "a SYN-SENT connection just ends";
+  EXPECT_EQ(iface->tcp_buffers_available(), 1u);
+  EXPECT_EQ(iface->tcp_close(at_ms(1), ids[0]), -EBADF);
+  EXPECT_GE(iface->tcp_connect(at_ms(1), {peer_ip, 80}), 0);
+  io.pop_sent();
+  EXPECT_EQ(iface->tcp_connect(at_ms(1), {far_ip, 80}), -ENETUNREACH) << "no gateway";
+  EXPECT_EQ(iface->tcp_connect(at_ms(1), {peer_ip, 0}), -EINVAL);
+}
+
+TEST_F(TcpInterfaceTest, ResetByThePeerIsReportedAndTheIdStaysUntilClosed) {
+  const auto [id, iss] = accept_one(at_ms(0));
+  wire::TcpHeader rst;
+  rst.sequence = 0x01020305;
+  rst.flags = flags::rst;
+  send_from_peer(at_ms(1), rst);
+  const auto ready = events();
+  ASSERT_EQ(ready.size(), 2u);
+  EXPECT_EQ(ready[0].kind, TcpEventKind::reset);
+  EXPECT_EQ(ready[0].error, ECONNRESET);
+  EXPECT_EQ(ready[1].kind, TcpEventKind::closed);
+  EXPECT_EQ(iface->tcp_state(id), TcpState::closed);
+  Bytes out(4);
+  EXPECT_EQ(iface->tcp_receive(id, out), -ECONNRESET);
+  EXPECT_EQ(iface->tcp_connections_in_use(), 1u) << "the id is the application's until it closes it";
+  iface->tcp_close(at_ms(2), id);
+  EXPECT_EQ(iface->tcp_connections_in_use(), 0u);
+  EXPECT_EQ(iface->tcp_buffers_available(), 4u);
+}
+
+TEST_F(TcpInterfaceTest, ClosingAListenerResetsConnectionsNotYetAccepted) {
+  const int listener = iface->tcp_listen({wire::Ipv4Address{}, 80}, 4);
+  receive(at_ms(0), ethernet(host_mac, peer_mac, wire::EtherType::ipv4, ipv4({}, wire::IpProtocol::tcp, fixtures::tcp_syn)));
+  Bytes syn_ack = sent_tcp();
+  EXPECT_EQ(iface->tcp_connections_in_use(), 1u);
+  EXPECT_EQ(iface->tcp_close(at_ms(1), listener), 0);
+  Bytes rst = sent_tcp();
+  EXPECT_EQ(view(rst).flags(), flags::rst);
+  EXPECT_EQ(view(rst).sequence(), view(syn_ack).sequence() + 1);
+  EXPECT_EQ(iface->tcp_connections_in_use(), 0u);
+  EXPECT_EQ(iface->tcp_accept(listener), -EBADF);
+}
+
+TEST_F(TcpInterfaceTest, ClosedConnectionFinishesOnItsOwnThroughTimeWait) {
+  const auto [id, iss] = accept_one(at_ms(0));
+  EXPECT_EQ(iface->tcp_close(at_ms(10), id), 0);
+  Bytes fin = sent_tcp();
+  EXPECT_EQ(view(fin).flags(), flags::fin | flags::ack);
+  wire::TcpHeader fin_ack;
+  fin_ack.sequence = 0x01020305;
+  fin_ack.acknowledgment = iss + 2;
+  fin_ack.flags = flags::fin | flags::ack;
+  fin_ack.window = 1024;
+  send_from_peer(at_ms(11), fin_ack);
+  Bytes last_ack = sent_tcp();
+  EXPECT_EQ(view(last_ack).acknowledgment(), 0x01020306u);
+  EXPECT_EQ(iface->tcp_connections_in_use(), 1u) << "TIME-WAIT keeps the slot";
+  EXPECT_EQ(iface->tcp_buffers_available(), 4u) << "but not the buffers";
+  EXPECT_TRUE(events().empty()) << "a closed id gets no events";
+  iface->poll(at_ms(11) + Duration::seconds(60));
+  EXPECT_EQ(iface->tcp_connections_in_use(), 0u);
+}
+
+TEST_F(TcpInterfaceTest, ConnectionToOurOwnAddressRunsOverLoopback) {
+  const int listener = iface->tcp_listen({wire::Ipv4Address{}, 7000}, 4);
+  const int client = iface->tcp_connect(at_ms(0), {host_ip, 7000});
+  ASSERT_GE(client, 0);
+  EXPECT_TRUE(io.sent.empty()) << "nothing goes to the wire";
+  EXPECT_EQ(iface->tcp_state(client), TcpState::established);
+  const int server = iface->tcp_accept(listener);
+  ASSERT_GE(server, 0);
+  const Bytes message = pattern(3000, 1);
+  EXPECT_EQ(iface->tcp_send(at_ms(1), client, message), 3000);
+  Bytes out(4000);
+  long got = 0;
+  for (int i = 0; i < 4 && got < 3000; ++i) {
+    iface->poll(at_ms(2 + i));
+    const long n = iface->tcp_receive(server, std::span(out).subspan(static_cast<std::size_t>(got)));
+    if (n > 0) got += n;
+  }
+  EXPECT_EQ(got, 3000);
+  EXPECT_EQ(Bytes(out.begin(), out.begin() + 3000), message);
+  EXPECT_TRUE(io.sent.empty());
+}
+
+TEST_F(TcpInterfaceTest, CorruptSegmentsAreDroppedByChecksum) {
+  Bytes syn = fixtures::tcp_syn;
+  syn[5] ^= 0x40;
+  receive(at_ms(0), ethernet(host_mac, peer_mac, wire::EtherType::ipv4, ipv4({}, wire::IpProtocol::tcp, syn)));
+  EXPECT_TRUE(io.sent.empty());
+  EXPECT_EQ(iface->tcp_counters().drop_bad_checksum, 1u);
+  receive(at_ms(0), ethernet(host_mac, peer_mac, wire::EtherType::ipv4, ipv4({}, wire::IpProtocol::tcp, Bytes(19, 0))));
+  EXPECT_EQ(iface->tcp_counters().drop_bad_header, 1u);
+}
+
+TEST_F(TcpInterfaceTest, NewerSynReplacesATimeWaitConnection) {
+  const auto [id, iss] = accept_one(at_ms(0));
+  iface->tcp_close(at_ms(10), id);
+  io.pop_sent();  // our FIN
+  wire::TcpHeader fin_ack;
+  fin_ack.sequence = 0x01020305;
+  fin_ack.acknowledgment = iss + 2;
+  fin_ack.flags = flags::fin | flags::ack;
+  fin_ack.window = 1024;
+  fin_ack.options.has_timestamps = true;
+  fin_ack.options.ts_value = 0xabd0;
+  send_from_peer(at_ms(11), fin_ack);
+  io.pop_sent();  // our ACK of the peer's FIN
+  ASSERT_EQ(iface->tcp_connections_in_use(), 1u) << "TIME-WAIT";
+
+  wire::TcpHeader stale;
+  stale.sequence = 0x01020305 + 100000;
+  stale.flags = flags::syn;
+  stale.options.has_timestamps = true;
+  stale.options.ts_value = 0xabcf;  // older than what the old connection saw
+  send_from_peer(at_ms(20), stale);
+  Bytes answer = sent_tcp();
+  EXPECT_EQ(view(answer).flags(), flags::ack) << "an old SYN gets TIME-WAIT's ACK, not a new connection";
+  EXPECT_EQ(iface->tcp_counters().time_wait_reused, 0u);
+
+  wire::TcpHeader fresh = stale;
+  fresh.options.ts_value = 0xac00;
+  send_from_peer(at_ms(30), fresh);
+  Bytes syn_ack = sent_tcp();
+  EXPECT_EQ(view(syn_ack).flags(), flags::syn | flags::ack);
+  EXPECT_EQ(view(syn_ack).acknowledgment(), 0x01020305u + 100001);
+  EXPECT_EQ(iface->tcp_counters().time_wait_reused, 1u);
+  EXPECT_EQ(iface->tcp_connections_in_use(), 1u) << "the new incarnation";
+}
+
+TEST_F(TcpInterfaceTest, FullTableReclaimsTheOldestTimeWaitNobodyHolds) {
+  iface::InterfaceConfig config = tcp_config();
+  config.tcp_connections = 1;
+  make(config);
+  const auto [id, iss] = accept_one(at_ms(0));
+  iface->tcp_close(at_ms(10), id);
+  io.pop_sent();
+  wire::TcpHeader fin_ack;
+  fin_ack.sequence = 0x01020305;
+  fin_ack.acknowledgment = iss + 2;
+  fin_ack.flags = flags::fin | flags::ack;
+  fin_ack.window = 1024;
+  send_from_peer(at_ms(11), fin_ack);
+  io.pop_sent();
+  ASSERT_EQ(iface->tcp_connections_in_use(), 1u);
+  const int next = iface->tcp_connect(at_ms(12), {peer_ip, 443});
+  EXPECT_GE(next, 0) << "the TIME-WAIT slot was reclaimed";
+  io.pop_sent();
+}
