@@ -5,7 +5,7 @@ import { callNative, toLibosError } from "./errors.js";
 
 export type StackBackend = "xdp" | "dpdk" | "tap";
 export type Backend = StackBackend | "kernel";
-export type NativeAppName = "echo" | "sockperf";
+export type NativeAppName = "echo" | "sockperf" | "sink";
 
 /** One stack instance: a device queue and the interface configuration on it. */
 export interface InstanceConfig {
@@ -33,7 +33,7 @@ export interface InstanceConfig {
 
 export interface AppConfig {
   app: NativeAppName;
-  proto: "udp";
+  proto: "udp" | "tcp";
   port: number;
 }
 
