@@ -1,4 +1,4 @@
-// Debian's real sockperf client against `sluice run sockperf` over AF_XDP.
+// Debian's real sockperf client against `sluice run sockperf` (UDP and TCP) over AF_XDP.
 import { createNetwork, type Network } from "@sluice/netns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SluiceProcess, startSluice } from "./support/sluice-process.js";
@@ -76,5 +76,52 @@ describe("sockperf against the Sluice sockperf server", () => {
     const stopped = await sluice.stop();
     expect(stopped.counters?.app?.no_reply).toBeGreaterThan(0);
     expect(stopped.counters?.app?.invalid).toBe(0);
+  });
+});
+
+describe("sockperf --tcp against the Sluice TCP sockperf server", () => {
+  let net: Network;
+  let sluice: SluiceProcess;
+
+  beforeAll(async () => {
+    net = await createNetwork({ hosts: ["sluice", "peer"] });
+    await net.setOffloads("peer", { tx: false, tso: false, gso: false });
+    await net.exec("sluice", ["ip", "addr", "flush", "dev", "eth0"]);
+    sluice = await startSluice(net, "sluice", [
+      "run",
+      "sockperf",
+      "--backend",
+      "xdp",
+      "--iface",
+      "eth0",
+      "--ip",
+      `${SLUICE_IP}/24`,
+      "--port",
+      "11111",
+      "--proto",
+      "tcp",
+    ]);
+  });
+
+  afterAll(async () => {
+    await net?.destroy();
+  });
+
+  it("prints the sockperf tcp ready line", () => {
+    expect(sluice.readyLine).toBe(`ready sockperf tcp ${SLUICE_IP}:11111 backend=xdp`);
+  });
+
+  it("answers ping-pong over TCP: every message comes back", async () => {
+    const { sent, received, output } = await sockperfClient(net, "ping-pong", ["--tcp"]);
+    expect(sent).toBeGreaterThan(1000);
+    expect(received).toBe(sent);
+    expect(output).toMatch(/# dropped messages = 0;/);
+    const stopped = await sluice.stop();
+    // Every message the server counted was framed: none invalid, no protocol error, and the
+    // replies cover at least the valid-duration messages (warm-up ones are not answered).
+    expect(stopped.counters?.app?.protocol_errors).toBe(0);
+    expect(stopped.counters?.app?.invalid).toBe(0);
+    expect(stopped.counters?.app?.replies).toBeGreaterThanOrEqual(sent);
+    expect(stopped.counters?.app?.accepted).toBeGreaterThanOrEqual(1);
   });
 });

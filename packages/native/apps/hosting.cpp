@@ -4,6 +4,7 @@
 
 #include "apps/kernel_udp.hpp"
 #include "apps/sockperf_server.hpp"
+#include "apps/sockperf_tcp_server.hpp"
 #include "apps/tcp_echo.hpp"
 #include "apps/tcp_sink.hpp"
 #include "apps/udp_echo.hpp"
@@ -21,7 +22,8 @@ std::unique_ptr<runtime::App> make_app(const AppSpec& spec) {
   if (spec.proto == "tcp") {
     if (spec.app == "echo") return std::make_unique<TcpEcho>(spec.port);
     if (spec.app == "sink") return std::make_unique<TcpSink>(spec.port);
-    throw Error(EINVAL, "unknown app \"" + spec.app + "\" over tcp; tcp serves echo and sink");
+    if (spec.app == "sockperf") return std::make_unique<SockperfTcpServer>(spec.port);
+    throw Error(EINVAL, "unknown app \"" + spec.app + "\" over tcp; tcp serves echo, sink and sockperf");
   }
   if (spec.proto != "udp") throw Error(EINVAL, "proto " + spec.proto + " is not supported (udp or tcp)");
   if (spec.app == "echo") return std::make_unique<UdpEcho>(spec.port);

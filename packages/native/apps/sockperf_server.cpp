@@ -10,12 +10,16 @@ namespace sluice::apps {
 namespace sockperf {
 Verdict answer_in_place(std::span<std::uint8_t> message) {
   if (message.size() < kHeaderSize) return Verdict::invalid;
-  const std::uint16_t flags = wire::load_be16(message.data() + 8);
   const std::uint32_t length = wire::load_be32(message.data() + 10);
   if (length < kHeaderSize || length > message.size()) return Verdict::invalid;
+  return answer_header_in_place(message.first<kHeaderSize>());
+}
+
+Verdict answer_header_in_place(std::span<std::uint8_t, kHeaderSize> header) {
+  const std::uint16_t flags = wire::load_be16(header.data() + 8);
   if ((flags & kFlagClient) == 0) return Verdict::invalid;
   if ((flags & kFlagWarmup) != 0 || (flags & kFlagPongRequest) == 0) return Verdict::no_reply;
-  wire::store_be16(message.data() + 8, static_cast<std::uint16_t>(flags & ~kFlagClient));
+  wire::store_be16(header.data() + 8, static_cast<std::uint16_t>(flags & ~kFlagClient));
   return Verdict::reply;
 }
 }  // namespace sockperf

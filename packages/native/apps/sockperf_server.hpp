@@ -19,6 +19,9 @@ enum class Verdict { reply, no_reply, invalid };
 
 /// Decides what to do with one message and, for `reply`, rewrites its flags in place.
 Verdict answer_in_place(std::span<std::uint8_t> message);
+/// The same decision from the header alone (the TCP server streams bodies through): checks the
+/// flags only, the caller checks the length field against its own framing.
+Verdict answer_header_in_place(std::span<std::uint8_t, kHeaderSize> header);
 }  // namespace sockperf
 
 struct SockperfCounters {

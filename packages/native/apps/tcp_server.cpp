@@ -24,6 +24,7 @@ void TcpServer::step(Instant now, runtime::StackInstance& instance) {
       for (int id = stack.tcp_accept(listener_); id >= 0; id = stack.tcp_accept(listener_)) {
         open_[static_cast<std::size_t>(id)] = true;
         counters_.accepted += 1;
+        opened(stack, id);
         if (!serve(now, stack, id)) finish(now, stack, id, false);
       }
       continue;
@@ -49,6 +50,10 @@ void TcpServer::step(Instant now, runtime::StackInstance& instance) {
 void TcpServer::finish(Instant now, iface::Interface& stack, int id, bool failed) {
   if (!open_[static_cast<std::size_t>(id)]) return;
   open_[static_cast<std::size_t>(id)] = false;
+  // A peer's RST can surface first as a failed read (readable is reported before reset), so ask
+  // the connection how it ended rather than trusting the path that noticed.
+  const socket::tcp::Connection* connection = stack.tcp_connection(id);
+  if (connection != nullptr && connection->error() != 0) failed = true;
   (failed ? counters_.reset : counters_.closed) += 1;
   stack.tcp_close(now, id);  // graceful: what was queued still goes out, then FIN
 }

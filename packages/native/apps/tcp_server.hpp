@@ -29,6 +29,8 @@ class TcpServer : public runtime::App {
   /// Called when connection `id` may have bytes to read or room to send. Returns false once the
   /// connection is finished (end of stream or error); the server then closes it.
   virtual bool serve(Instant now, iface::Interface& stack, int id) = 0;
+  /// Called once per accepted connection before its first serve(): per-connection state starts here.
+  virtual void opened(iface::Interface&, int) {}
 
   TcpServerCounters counters_;
   std::vector<std::uint8_t> buffer_;  ///< one scratch buffer, sized at start()

@@ -2,14 +2,17 @@
 // runs on a second instance: echo returns every byte, sink counts them, both close cleanly.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
+#include "apps/sockperf_tcp_server.hpp"
 #include "apps/tcp_echo.hpp"
 #include "apps/tcp_sink.hpp"
 #include "device/sim/sim_wire.hpp"
 #include "iface/frames.hpp"
 #include "runtime/stack_instance.hpp"
+#include "wire/bytes.hpp"
 
 using namespace sluice;
 using namespace sluice::testing;
@@ -135,4 +138,97 @@ TEST(TcpApps, SinkCountsEveryByteAndAnswersNothing) {
   EXPECT_EQ(sink.counters().bytes_sent, 0u);
   EXPECT_EQ(sink.counters().closed, 1u);
   bed.stop();
+}
+
+namespace {
+/// One sockperf message: header (seq, flags, length) and a body of `length - 14` pattern bytes.
+void append_message(std::vector<std::uint8_t>& out, std::uint64_t seq, std::uint16_t flags, std::uint32_t length) {
+  const std::size_t at = out.size();
+  out.resize(at + std::max<std::uint32_t>(length, apps::sockperf::kHeaderSize));
+  wire::store_be32(out.data() + at, static_cast<std::uint32_t>(seq >> 32));
+  wire::store_be32(out.data() + at + 4, static_cast<std::uint32_t>(seq));
+  wire::store_be16(out.data() + at + 8, flags);
+  wire::store_be32(out.data() + at + 10, length);
+  for (std::size_t i = at + apps::sockperf::kHeaderSize; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>((i - at) * 7 + seq);
+}
+}  // namespace
+
+TEST(TcpApps, SockperfAnswersFramedMessagesOverTheStream) {
+  apps::SockperfTcpServer server(7);
+  AppBed bed(server);
+  using namespace apps::sockperf;
+  std::vector<std::uint8_t> request;
+  std::vector<std::uint8_t> expected;
+  for (std::uint64_t seq = 0; seq < 3000; ++seq) {
+    // Sizes from the smallest message to sockperf's largest, so messages straddle segments and reads.
+    const std::uint32_t length = seq % 100 == 99 ? kMaxMessage : 14 + static_cast<std::uint32_t>(seq * 37 % 1500);
+    const std::uint16_t flags = seq % 10 == 0 ? (kFlagClient | kFlagWarmup | kFlagPongRequest)
+                                : seq % 10 == 1 ? kFlagClient
+                                                : (kFlagClient | kFlagPongRequest);
+    append_message(request, seq, flags, length);
+    if (seq % 10 >= 2) append_message(expected, seq, kFlagPongRequest, length);
+  }
+  EXPECT_EQ(bed.exchange(request), expected);
+  EXPECT_EQ(server.stream_counters().messages, 3000u);
+  EXPECT_EQ(server.stream_counters().replies, 2400u);
+  EXPECT_EQ(server.stream_counters().no_reply, 600u);
+  EXPECT_EQ(server.protocol_errors(), 0u);
+  EXPECT_EQ(server.counters().closed, 1u);
+  bed.stop();
+  EXPECT_EQ(bed.server().tcp_connections_in_use(), 0u);
+}
+
+TEST(SockperfFramer, OneByteAtATimeGivesTheSameRepliesAsOneRead) {
+  using namespace apps::sockperf;
+  std::vector<std::uint8_t> request;
+  append_message(request, 1, kFlagClient | kFlagPongRequest, 64);
+  append_message(request, 2, kFlagPongRequest, 20);  // not a client message: skipped, still framed
+  append_message(request, 3, kFlagClient | kFlagPongRequest, 14);
+  std::vector<std::uint8_t> whole(request.size() + StreamFramer::kReplySlack);
+  StreamFramer framer;
+  StreamCounters counters;
+  whole.resize(framer.feed(request, whole, counters));
+  EXPECT_TRUE(framer.at_boundary());
+  EXPECT_EQ(counters.invalid, 1u);
+  EXPECT_EQ(whole.size(), 64u + 14u);
+
+  StreamFramer split;
+  StreamCounters split_counters;
+  std::vector<std::uint8_t> pieces;
+  std::uint8_t out[1 + StreamFramer::kReplySlack];
+  for (const std::uint8_t byte : request) {
+    const std::size_t n = split.feed(std::span(&byte, 1), out, split_counters);
+    pieces.insert(pieces.end(), out, out + n);
+  }
+  EXPECT_EQ(pieces, whole);
+  EXPECT_EQ(split_counters.replies, 2u);
+}
+
+TEST(SockperfFramer, LengthsOutsideFourteenTo64KiBStopTheStream) {
+  using namespace apps::sockperf;
+  for (const std::uint32_t bad : {0u, 13u, kMaxMessage + 1}) {
+    std::vector<std::uint8_t> request;
+    append_message(request, 1, kFlagClient | kFlagPongRequest, 30);
+    append_message(request, 2, kFlagClient | kFlagPongRequest, bad);
+    append_message(request, 3, kFlagClient | kFlagPongRequest, 30);
+    std::vector<std::uint8_t> out(request.size() + StreamFramer::kReplySlack);
+    StreamFramer framer;
+    StreamCounters counters;
+    EXPECT_EQ(framer.feed(request, out, counters), 30u) << "the message before the bad one is answered";
+    EXPECT_TRUE(framer.failed()) << bad;
+    EXPECT_EQ(framer.feed(request, out, counters), 0u) << "nothing more once failed";
+    EXPECT_EQ(counters.messages, 1u);
+  }
+}
+
+TEST(TcpApps, SockperfClosesAConnectionWithABadLengthAndCountsIt) {
+  apps::SockperfTcpServer server(7);
+  AppBed bed(server);
+  std::vector<std::uint8_t> request;
+  append_message(request, 1, apps::sockperf::kFlagClient | apps::sockperf::kFlagPongRequest, 20);
+  append_message(request, 2, apps::sockperf::kFlagClient | apps::sockperf::kFlagPongRequest, 13);
+  EXPECT_EQ(bed.exchange(request).size(), 20u);
+  EXPECT_EQ(server.protocol_errors(), 1u);
+  bed.stop();
+  EXPECT_EQ(bed.server().tcp_connections_in_use(), 0u);
 }
