@@ -67,6 +67,20 @@ describe("TCP echo over AF_XDP against the Linux kernel", () => {
     expect(result.equal).toBe(50);
   });
 
+  it("serves 1,000 concurrent connections of 4 KiB each when given the slots", async () => {
+    // The defaults hold 64 connections (256 KiB buffers each way); 1,024 slots of 64 KiB are 128 MiB.
+    sluice = await startSluice(net, "sluice", [...echoTcp, "--tcp-connections", "1024", "--tcp-buffer", "65536"]);
+    const result = await tcpExchange(net, 1000, 4096);
+    expect(result.errors).toEqual([]);
+    expect(result.equal).toBe(1000);
+    const stopped = await sluice.stop();
+    sluice = undefined;
+    expect(stopped.counters?.app?.accepted).toBe(1000);
+    expect(stopped.counters?.app?.closed).toBe(1000);
+    expect(stopped.counters?.app?.reset).toBe(0);
+    expect(stopped.counters?.app?.bytes_sent).toBe(1000 * 4096);
+  });
+
   it("completes byte-exactly with 1% loss and 2% reordering injected both ways", async () => {
     sluice = await startSluice(net, "sluice", [...echoTcp, "--fault", "drop=0.01,reorder=0.02,seed=11"]);
     const result = await tcpExchange(net, 4, 1024 * 1024);

@@ -29,6 +29,10 @@ export interface InstanceConfig {
   rxChecksum?: "verify" | "accept-partial" | "skip";
   dpdkVdev?: string;
   dpdkArgs?: string[];
+  /** TCP connection slots, each able to hold its own buffers (default 64). */
+  tcpConnections?: number;
+  /** TCP send and receive buffer per connection in bytes (default 256 KiB). */
+  tcpBuffer?: number;
 }
 
 export interface AppConfig {

@@ -60,6 +60,9 @@ runtime::InstanceConfig instance_config_from_js(const Napi::Object& js) {
   const auto core = optional_uint(js, "core", 4095);
   config.core = core ? static_cast<int>(*core) : -1;
   config.busy_poll = config.device.busy_poll;
+  // Ranges are checked by iface::validate with the field named; here only the type.
+  if (auto connections = optional_uint(js, "tcpConnections", 0xffffffffu)) config.tcp_connections = *connections;
+  if (auto buffer = optional_uint(js, "tcpBuffer", 0xffffffffu)) config.tcp_buffer = *buffer;
   return config;
 }
 

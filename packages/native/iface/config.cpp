@@ -20,6 +20,16 @@ void validate_tcp(const InterfaceConfig& config) {
   if (config.tcp_listeners == 0 || config.tcp_listeners > 0x7fff) reject(config, "tcp_listeners must be 1..32767");
   if (config.tcp_buffer_pairs == 0) reject(config, "tcp_buffer_pairs must be at least 1 (it is the TCP memory budget)");
   if (config.tcp_max_backlog == 0) reject(config, "tcp_max_backlog must be at least 1");
+  // The budget is allocated in one go at the first listen/connect: refuse here, with the numbers,
+  // rather than fail an allocation later on the data-path thread.
+  constexpr std::uint64_t max_budget = std::uint64_t{16} << 30;
+  const std::uint64_t budget =
+      std::uint64_t{config.tcp_buffer_pairs} * (std::uint64_t{tcp.send_buffer} + tcp.receive_buffer);
+  if (budget > max_budget) {
+    reject(config, "the TCP buffer budget (" + std::to_string(config.tcp_buffer_pairs) + " buffer pairs of " +
+                       std::to_string(tcp.send_buffer) + " + " + std::to_string(tcp.receive_buffer) +
+                       " bytes) exceeds 16 GiB; use fewer connections or smaller buffers");
+  }
   if (config.tcp_timer_slots == 0 || (config.tcp_timer_slots & (config.tcp_timer_slots - 1)) != 0) {
     reject(config, "tcp_timer_slots must be a power of two, got " + std::to_string(config.tcp_timer_slots));
   }

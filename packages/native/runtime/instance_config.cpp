@@ -36,6 +36,10 @@ std::unique_ptr<StackInstance> open_instance(const InstanceConfig& config) {
   interface.gateway = config.gateway;
   interface.rx_checksum = config.rx_checksum;
   interface.tcp_secret = random_tcp_secret();
+  interface.tcp_connections = config.tcp_connections;
+  interface.tcp_buffer_pairs = config.tcp_connections;
+  interface.tcp.send_buffer = config.tcp_buffer;
+  interface.tcp.receive_buffer = config.tcp_buffer;
   // Until the device is open its MAC is unknown; a stand-in lets everything else be validated now.
   interface.mac = config.mac.value_or(wire::MacAddress{{0x02, 0, 0, 0, 0, 1}});
   iface::validate(interface);

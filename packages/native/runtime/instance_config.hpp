@@ -1,6 +1,7 @@
 #pragma once
 // Everything needed to open one stack instance: the device queue, the decorators around it, and the
 // interface on top.
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,13 @@ struct InstanceConfig {
   std::string stats_path;
   int core = -1;
   bool busy_poll = true;
+  /// TCP sizing, fixed for the instance's life because the stack allocates it once (on the first
+  /// listen or connect). Every connection slot can hold its own send and receive buffer, so the
+  /// TCP memory budget is tcp_connections * 2 * tcp_buffer bytes; the defaults (64 connections,
+  /// 256 KiB each way: 32 MiB) are the interface's. Many small connections want many slots and
+  /// small buffers, e.g. 1024 and 64 KiB (128 MiB).
+  std::uint32_t tcp_connections = 64;
+  std::uint32_t tcp_buffer = 256 * 1024;
 };
 
 /// Opens the device (with fault and pcap decorators as configured) and builds the instance on it.

@@ -22,37 +22,54 @@ export interface InstanceFlags {
   xdpMode: "auto" | "drv" | "skb";
   rxChecksum: "verify" | "accept-partial" | "skip";
   dpdkVdev?: string;
+  tcpConnections: number;
+  tcpBuffer: number;
 }
 
 export function addInstanceOptions(command: Command): Command {
-  return command
-    .addOption(
-      new Option("--backend <name>", "device backend (kernel = Linux sockets, for baselines)")
-        .argParser(parseChoice("--backend", BACKENDS))
-        .makeOptionMandatory(),
-    )
-    .option("--iface <name>", "network interface (or PCI address for dpdk)")
-    .option("--queue <n>", "device queue", parseIntegerFlag("--queue", 0, 4095), 0)
-    .option("--core <n>", "CPU core to pin the data-path thread to", parseIntegerFlag("--core", 0, 4095))
-    .option("--ip <cidr>", "this instance's address, A.B.C.D/LEN")
-    .option("--gateway <ip>", "default gateway", (text: string) => parseIpv4("--gateway", text))
-    .option("--mac <mac>", "MAC address (default: the device's)", parseMac)
-    .option("--busy-poll", "spin on the device (default)", true)
-    .option("--no-busy-poll", "sleep on the device when idle")
-    .option("--pcap <file>", "write every received and sent frame to a pcap file")
-    .option("--stats-file <file>", "publish counters to this file for the agent (10 times a second)")
-    .option("--fault <spec>", "inject faults both ways: drop=P,dup=P,reorder=P,corrupt=P,seed=N")
-    .addOption(
-      new Option("--xdp-mode <mode>", "AF_XDP attach mode")
-        .argParser(parseChoice("--xdp-mode", ["auto", "drv", "skb"] as const))
-        .default("auto"),
-    )
-    .addOption(
-      new Option("--rx-checksum <policy>", "receive checksum policy")
-        .argParser(parseChoice("--rx-checksum", ["verify", "accept-partial", "skip"] as const))
-        .default("verify"),
-    )
-    .option("--dpdk-vdev <spec>", "DPDK virtual device (default: net_af_xdp on --iface)");
+  return (
+    command
+      .addOption(
+        new Option("--backend <name>", "device backend (kernel = Linux sockets, for baselines)")
+          .argParser(parseChoice("--backend", BACKENDS))
+          .makeOptionMandatory(),
+      )
+      .option("--iface <name>", "network interface (or PCI address for dpdk)")
+      .option("--queue <n>", "device queue", parseIntegerFlag("--queue", 0, 4095), 0)
+      .option("--core <n>", "CPU core to pin the data-path thread to", parseIntegerFlag("--core", 0, 4095))
+      .option("--ip <cidr>", "this instance's address, A.B.C.D/LEN")
+      .option("--gateway <ip>", "default gateway", (text: string) => parseIpv4("--gateway", text))
+      .option("--mac <mac>", "MAC address (default: the device's)", parseMac)
+      .option("--busy-poll", "spin on the device (default)", true)
+      .option("--no-busy-poll", "sleep on the device when idle")
+      .option("--pcap <file>", "write every received and sent frame to a pcap file")
+      .option("--stats-file <file>", "publish counters to this file for the agent (10 times a second)")
+      .option("--fault <spec>", "inject faults both ways: drop=P,dup=P,reorder=P,corrupt=P,seed=N")
+      .addOption(
+        new Option("--xdp-mode <mode>", "AF_XDP attach mode")
+          .argParser(parseChoice("--xdp-mode", ["auto", "drv", "skb"] as const))
+          .default("auto"),
+      )
+      .addOption(
+        new Option("--rx-checksum <policy>", "receive checksum policy")
+          .argParser(parseChoice("--rx-checksum", ["verify", "accept-partial", "skip"] as const))
+          .default("verify"),
+      )
+      .option("--dpdk-vdev <spec>", "DPDK virtual device (default: net_af_xdp on --iface)")
+      // TCP memory is sized once per instance: connections * 2 * buffer bytes (32 MiB by default).
+      .option(
+        "--tcp-connections <n>",
+        "TCP connection slots, each with its own buffers",
+        parseIntegerFlag("--tcp-connections", 1, 65535),
+        64,
+      )
+      .option(
+        "--tcp-buffer <bytes>",
+        "TCP send and receive buffer per connection",
+        parseIntegerFlag("--tcp-buffer", 2048, 1 << 30),
+        256 * 1024,
+      )
+  );
 }
 
 /** The stack instance a command asked for, or undefined for the kernel backend. */
@@ -84,5 +101,7 @@ export function instanceConfigFrom(flags: InstanceFlags): InstanceConfig | undef
     xdpMode: flags.xdpMode,
     rxChecksum: flags.rxChecksum,
     dpdkVdev: flags.dpdkVdev,
+    tcpConnections: flags.tcpConnections,
+    tcpBuffer: flags.tcpBuffer,
   };
 }

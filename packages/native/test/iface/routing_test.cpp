@@ -78,3 +78,21 @@ TEST(InterfaceConfig, RejectsInvalidConfigurationNamingTheField) {
   config.arp_pending_per_address = 2;
   EXPECT_THROW(iface::Interface(config, io), Error);
 }
+
+TEST(InterfaceConfig, RejectsATcpBufferBudgetOver16GiBWithTheNumbers) {
+  iface::InterfaceConfig config;
+  config.mac = host_mac;
+  config.address = host_ip;
+  config.tcp_connections = 1024;
+  config.tcp_buffer_pairs = 1024;
+  config.tcp.send_buffer = config.tcp.receive_buffer = 8u << 20;  // 1024 * 16 MiB = 16 GiB: allowed
+  EXPECT_NO_THROW(iface::validate(config));
+  config.tcp_buffer_pairs = 1025;
+  try {
+    iface::validate(config);
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), EINVAL);
+    EXPECT_NE(std::string(error.what()).find("1025 buffer pairs"), std::string::npos) << error.what();
+  }
+}
