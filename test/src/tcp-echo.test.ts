@@ -1,5 +1,5 @@
 // The Sluice TCP stack against the Linux kernel as a real peer over AF_XDP: a bulk echo, many
-// concurrent connections, half-close, and under injected loss and reordering.
+// concurrent connections, half-close, RST and FIN interop, and under injected loss and reordering.
 import { fileURLToPath } from "node:url";
 import { createNetwork, type Network } from "@sluice/netns";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { type SluiceProcess, startSluice } from "./support/sluice-process.js";
 
 const SLUICE_IP = "198.18.0.1";
 const fixture = fileURLToPath(new URL("./fixtures/tcp-exchange.mjs", import.meta.url));
+const rstFinFixture = fileURLToPath(new URL("./fixtures/tcp-rst-fin.mjs", import.meta.url));
 const echoTcp = [
   "run",
   "echo",
@@ -79,6 +80,22 @@ describe("TCP echo over AF_XDP against the Linux kernel", () => {
     expect(stopped.counters?.app?.closed).toBe(1000);
     expect(stopped.counters?.app?.reset).toBe(0);
     expect(stopped.counters?.app?.bytes_sent).toBe(1000 * 4096);
+  });
+
+  it("handles a kernel RST mid-transfer, a half-close, a closed port, and keeps serving", async () => {
+    sluice = await startSluice(net, "sluice", echoTcp);
+    const out = await net.exec("peer", [process.execPath, rstFinFixture, SLUICE_IP, "7", "9"], { timeoutMs: 60_000 });
+    const result = JSON.parse(out.stdout.trim());
+    expect(result.reset).toMatchObject({ ok: true });
+    expect(result.halfClose).toMatchObject({ ok: true, ended: true, received: 1024 * 1024 });
+    expect(result.halfClose.afterFin).toBeGreaterThan(0); // echo kept flowing after the peer's FIN
+    expect(result.refused).toMatchObject({ ok: true, code: "ECONNREFUSED" });
+    expect(result.refused.ms).toBeLessThan(1000); // an RST, not a SYN timeout
+    expect(result.after).toMatchObject({ ok: true, ended: true, received: 64 * 1024 });
+    const stopped = await sluice.stop();
+    sluice = undefined;
+    expect(stopped.counters?.app).toMatchObject({ accepted: 3, reset: 1, closed: 2 });
+    expect(stopped.counters?.tcp?.resets_sent).toBeGreaterThanOrEqual(1); // the closed port's answer
   });
 
   it("completes byte-exactly with 1% loss and 2% reordering injected both ways", async () => {
