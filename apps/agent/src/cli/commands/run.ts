@@ -7,7 +7,7 @@ import { UsageError } from "../exit-codes.js";
 import { addInstanceOptions, type InstanceFlags, instanceConfigFrom } from "../instance-options.js";
 import { parseChoice, parseCidr, parseIntegerFlag } from "../options.js";
 
-// echo and sockperf over udp; echo and sink over tcp. The native side refuses other pairs (EINVAL).
+// echo and sockperf over udp; echo, sink and sockperf over tcp. The native side refuses other pairs (EINVAL).
 const APPS = ["echo", "sockperf", "sink"] as const;
 /** errno codes that mean the command line named something that is not there or not valid. */
 const USAGE_CODES = new Set(["ENODEV", "EINVAL", "ENOENT"]);
