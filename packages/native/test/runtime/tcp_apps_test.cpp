@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -96,6 +97,37 @@ class AppBed {
                      << socket::tcp::tcp_state_name(client.tcp_state(id));
     client.tcp_close(now_, id);
     return received;
+  }
+
+  /// Connects and, once `accepted()` says the server holds the connection, sends `data` and resets
+  /// in the same step, so the data and the RST reach the server together; runs until the server has
+  /// let the connection go.
+  void send_and_abort(const std::vector<std::uint8_t>& data, const std::function<bool()>& accepted) {
+    iface::Interface& client = client_->interface();
+    const int id = client.tcp_connect(now_, {host_ip, 7});
+    ASSERT_GE(id, 0);
+    bool aborted = false;
+    for (int steps = 0; steps < 100'000 && !(aborted && server_->interface().tcp_connections_in_use() == 0); ++steps) {
+      wire_.advance(now_);
+      server_->receive(now_);
+      client_->receive(now_);
+      app_.step(now_, *server_);
+      iface::TcpEvent event;
+      while (client.tcp_next_event(event)) {
+      }
+      if (!aborted && accepted()) {
+        EXPECT_EQ(client.tcp_send(now_, id, data), static_cast<long>(data.size()));
+        client.tcp_abort(now_, id);
+        aborted = true;
+      }
+      server_->finish(now_);
+      client_->finish(now_);
+      const Instant next = std::min({wire_.next_delivery(), server_->interface().next_deadline(),
+                                     client_->interface().next_deadline()});
+      if (next.is_never()) break;
+      now_ = std::max(next, now_ + Duration{1});
+    }
+    EXPECT_TRUE(aborted);
   }
 
   void stop() {
@@ -229,6 +261,17 @@ TEST(TcpApps, SockperfClosesAConnectionWithABadLengthAndCountsIt) {
   append_message(request, 2, apps::sockperf::kFlagClient | apps::sockperf::kFlagPongRequest, 13);
   EXPECT_EQ(bed.exchange(request).size(), 20u);
   EXPECT_EQ(server.protocol_errors(), 1u);
+  bed.stop();
+  EXPECT_EQ(bed.server().tcp_connections_in_use(), 0u);
+}
+
+TEST(TcpApps, APeerResetArrivingWithDataCountsAsAResetNotAClose) {
+  apps::TcpEcho echo(7);
+  AppBed bed(echo);
+  bed.send_and_abort(pattern(1000, 9), [&] { return echo.counters().accepted == 1; });
+  EXPECT_EQ(echo.counters().accepted, 1u);
+  EXPECT_EQ(echo.counters().reset, 1u);
+  EXPECT_EQ(echo.counters().closed, 0u);
   bed.stop();
   EXPECT_EQ(bed.server().tcp_connections_in_use(), 0u);
 }
