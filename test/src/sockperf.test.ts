@@ -29,28 +29,24 @@ async function sockperfClient(
   return { sent: Number(valid[1]), received: Number(valid[2]), output: out.stdout };
 }
 
+/** A peer and a Sluice host running `sluice run sockperf` over AF_XDP on port 11111. */
+async function startSockperfServer(proto: "udp" | "tcp"): Promise<{ net: Network; sluice: SluiceProcess }> {
+  const net = await createNetwork({ hosts: ["sluice", "peer"] });
+  await net.setOffloads("peer", { tx: false, tso: false, gso: false });
+  await net.exec("sluice", ["ip", "addr", "flush", "dev", "eth0"]);
+  const sluice = await startSluice(net, "sluice", [
+    ...["run", "sockperf", "--backend", "xdp", "--iface", "eth0", "--ip", `${SLUICE_IP}/24`],
+    ...["--port", "11111", "--proto", proto],
+  ]);
+  return { net, sluice };
+}
+
 describe("sockperf against the Sluice sockperf server", () => {
   let net: Network;
   let sluice: SluiceProcess;
 
   beforeAll(async () => {
-    net = await createNetwork({ hosts: ["sluice", "peer"] });
-    await net.setOffloads("peer", { tx: false, tso: false, gso: false });
-    await net.exec("sluice", ["ip", "addr", "flush", "dev", "eth0"]);
-    sluice = await startSluice(net, "sluice", [
-      "run",
-      "sockperf",
-      "--backend",
-      "xdp",
-      "--iface",
-      "eth0",
-      "--ip",
-      `${SLUICE_IP}/24`,
-      "--port",
-      "11111",
-      "--proto",
-      "udp",
-    ]);
+    ({ net, sluice } = await startSockperfServer("udp"));
   });
 
   afterAll(async () => {
@@ -84,23 +80,7 @@ describe("sockperf --tcp against the Sluice TCP sockperf server", () => {
   let sluice: SluiceProcess;
 
   beforeAll(async () => {
-    net = await createNetwork({ hosts: ["sluice", "peer"] });
-    await net.setOffloads("peer", { tx: false, tso: false, gso: false });
-    await net.exec("sluice", ["ip", "addr", "flush", "dev", "eth0"]);
-    sluice = await startSluice(net, "sluice", [
-      "run",
-      "sockperf",
-      "--backend",
-      "xdp",
-      "--iface",
-      "eth0",
-      "--ip",
-      `${SLUICE_IP}/24`,
-      "--port",
-      "11111",
-      "--proto",
-      "tcp",
-    ]);
+    ({ net, sluice } = await startSockperfServer("tcp"));
   });
 
   afterAll(async () => {
