@@ -19,7 +19,9 @@ describe("sluice ps and sluice logs", () => {
 
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), "sluice-cli-state-"));
-    supervisor = new Supervisor({ stateDir, logPolicy: { maxBytes: 400, keepFiles: 3 } });
+    // Small files rotate every ~100 ms, often several times between two looks of a follower; keeping
+    // 30 of them gives a follower starved of CPU seconds of slack before lines leave the disk.
+    supervisor = new Supervisor({ stateDir, logPolicy: { maxBytes: 400, keepFiles: 30 } });
     supervisor.start(
       programSpec("fake", [process.execPath, fakeApp, "tick", "2"], {
         id: "ticker",
