@@ -12,6 +12,7 @@
 #include <numeric>
 #include <thread>
 
+#include "open_helpers.hpp"
 #include "device/open.hpp"
 #include "netns_harness.hpp"
 #include "packet_socket.hpp"
@@ -21,6 +22,8 @@ namespace sluice::device {
 namespace {
 
 using test::Bytes;
+using test::error_code_of;
+using test::xdp_program_on;
 
 DeviceConfig xdp_on(const std::string& iface) {
   DeviceConfig config;
@@ -34,25 +37,7 @@ DeviceConfig xdp_on(const std::string& iface) {
 using test::frames_of_every_size;
 using test::total_bytes;
 
-std::uint32_t xdp_program_on(const std::string& iface) {
-  const int ifindex = static_cast<int>(::if_nametoindex(iface.c_str()));
-  std::uint32_t id = 0;
-  for (const int mode : {XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE}) {
-    std::uint32_t mode_id = 0;
-    if (bpf_xdp_query_id(ifindex, mode, &mode_id) == 0 && mode_id != 0) id = mode_id;
-  }
-  return id;
-}
 
-int error_code_of(const DeviceConfig& config, std::string* message = nullptr) {
-  try {
-    open_device(config);
-  } catch (const Error& error) {
-    if (message != nullptr) *message = error.what();
-    return error.code();
-  }
-  return 0;
-}
 
 TEST(AfXdp, ReceivesFramesOfEverySizeByteExactInOrder) {
   test::run_in_private_netns([] {

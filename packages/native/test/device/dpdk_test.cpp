@@ -2,6 +2,7 @@
 // `b`. The EAL lives once per process, so each test body (a forked child) gets its own.
 #include <numeric>
 
+#include "open_helpers.hpp"
 #include "device/open.hpp"
 #include "netns_harness.hpp"
 #include "packet_socket.hpp"
@@ -18,16 +19,9 @@ namespace sluice::device {
 namespace {
 
 using test::Bytes;
+using test::error_code_of;
+using test::xdp_program_on;
 
-int error_code_of(const DeviceConfig& config, std::string* message = nullptr) {
-  try {
-    open_device(config);
-  } catch (const Error& error) {
-    if (message != nullptr) *message = error.what();
-    return error.code();
-  }
-  return 0;
-}
 
 #ifndef SLUICE_HAVE_DPDK
 
@@ -42,14 +36,6 @@ TEST(Dpdk, ThisBuildHasNoDpdkIsENOSYS) {
 
 #else
 
-std::uint32_t xdp_program_on(const std::string& iface) {
-  std::uint32_t id = 0;
-  for (const int mode : {XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE}) {
-    std::uint32_t mode_id = 0;
-    if (bpf_xdp_query_id(static_cast<int>(::if_nametoindex(iface.c_str())), mode, &mode_id) == 0 && mode_id) id = mode_id;
-  }
-  return id;
-}
 
 DeviceConfig vdev(const std::string& devargs) {
   DeviceConfig config;

@@ -3,6 +3,7 @@
 
 #include <numeric>
 
+#include "open_helpers.hpp"
 #include "device/netdev.hpp"
 #include "device/open.hpp"
 #include "device/tap/tap_device.hpp"
@@ -14,6 +15,7 @@ namespace sluice::device {
 namespace {
 
 using test::Bytes;
+using test::error_code_of;
 
 DeviceConfig tap_named(const std::string& iface) {
   DeviceConfig config;
@@ -32,15 +34,6 @@ std::unique_ptr<Device> open_up(const std::string& iface) {
 using test::frames_of_every_size;
 using test::total_bytes;
 
-int error_code_of(const DeviceConfig& config, std::string* message = nullptr) {
-  try {
-    open_device(config);
-  } catch (const Error& error) {
-    if (message != nullptr) *message = error.what();
-    return error.code();
-  }
-  return 0;
-}
 
 TEST(Tap, ReceivesWhatTheKernelSendsByteExactInOrder) {
   test::run_in_private_netns([] {
