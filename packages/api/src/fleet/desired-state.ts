@@ -1,6 +1,6 @@
 // What a node should be running: its instances with the CPU numbers and queue indexes they own.
 import { allocations, apps, appVersions, cpus, type Executor, instances, nicQueues, nics } from "@sluice/db";
-import type { DesiredState } from "@sluice/proto";
+import { type ArtifactRef, builtinAppName, type DesiredState } from "@sluice/proto";
 import { asc, eq } from "drizzle-orm";
 
 export async function desiredStateFor(db: Executor, nodeId: string): Promise<DesiredState> {
@@ -30,9 +30,16 @@ export async function desiredStateFor(db: Executor, nodeId: string): Promise<Des
       const mine = owned.filter((entry) => entry.instanceId === row.id);
       return {
         ...row,
+        artifact: artifactFor(row.app),
         cores: mine.flatMap((entry) => (entry.cpu === null ? [] : [entry.cpu])).sort((a, b) => a - b),
         queues: mine.flatMap((entry) => (entry.queue === null ? [] : [entry.queue])).sort((a, b) => a - b),
       };
     }),
   };
+}
+
+// Until app versions carry their own artifact, an app named like a built-in runs the built-in.
+function artifactFor(app: string): ArtifactRef {
+  const builtin = builtinAppName.safeParse(app);
+  return builtin.success ? { kind: "builtin", name: builtin.data } : { kind: "builtin", name: "echo" };
 }

@@ -218,6 +218,7 @@ describe("an agent sees only its own node", () => {
           id: placed.instanceId,
           app: "echo",
           version: "2.1",
+          artifact: { kind: "builtin", name: "echo" },
           config: { port: 7 },
           cores: [0, 1],
           nic: "eth0",
