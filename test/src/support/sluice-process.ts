@@ -27,8 +27,10 @@ export async function startSluice(
   host: string,
   args: string[],
   timeoutMs = 20_000,
+  /** A command that runs sluice as its last arguments, e.g. `setpriv ...` to drop privileges. */
+  wrapper: string[] = [],
 ): Promise<SluiceProcess> {
-  const child = net.spawn(host, [process.execPath, sluiceBin, ...args]);
+  const child = net.spawn(host, [...wrapper, process.execPath, sluiceBin, ...args]);
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (text: string) => {
