@@ -52,9 +52,9 @@ export function runArguments(app: string, config: Record<string, unknown>, place
   }
   const args = ["run", app];
   const given = { backend: "xdp", ...config } as Record<string, unknown>;
-  if (typeof given.port !== "number")
+  if (given.port === undefined || given.port === null)
     throw new InstanceConfigError("config port is required (the port the app serves)");
-  if (given.backend !== "kernel" && typeof given.ip !== "string") {
+  if (given.backend !== "kernel" && (given.ip === undefined || given.ip === null)) {
     throw new InstanceConfigError("config ip is required (this instance's address, A.B.C.D/LEN)");
   }
   if (given.iface === undefined && placement.nic !== null && given.backend !== "kernel") given.iface = placement.nic;
