@@ -3,7 +3,7 @@
 // equal to the app's own counters, a killed instance restarted, Prometheus output, 30 s without the
 // control plane (apps keep running, stats resume), an agent restart that adopts the same pids, a
 // released instance stopped, and a refused join token.
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -176,6 +176,19 @@ describe("sluice agent against a real control plane", () => {
       return done ? stats : undefined;
     });
     expect(own.counters.device?.rx_packets).toBeGreaterThanOrEqual(200);
+
+    // `sluice stats` reads the same files, without asking the agent.
+    const json = spawnSync(process.execPath, [bin, "stats", "--json", "--app", "echo", "--state-dir", stateDir], {
+      encoding: "utf8",
+    });
+    expect(json.status).toBe(0);
+    const [row] = JSON.parse(json.stdout).instances;
+    expect(row).toMatchObject({ id: echoId, app: "echo", state: "ready", queue: "eth0:0" });
+    expect(row.totals.rxPackets).toBe(readInstanceStats(statsFile).counters.device?.rx_packets);
+    expect(row.rates.rxPps).toBeGreaterThanOrEqual(0);
+    const table = spawnSync(process.execPath, [bin, "stats", "--state-dir", stateDir], { encoding: "utf8" });
+    expect(table.stdout.split("\n")[0]).toMatch(/^INSTANCE +APP +STATE +QUEUE +RX PPS +TX PPS +RX MBIT\/S/);
+    expect(table.stdout).toContain(echoId);
   });
 
   it("restarts a killed instance with backoff and reports it running again", async () => {
@@ -188,7 +201,8 @@ describe("sluice agent against a real control plane", () => {
     });
     expect(after.restarts).toBe(before.restarts + 1);
     expect(after.exits.at(-1)).toMatchObject({ signal: "SIGKILL" });
-    expect(agent.logs.some((l) => l.msg === "instance exit" && l.instance === echoId)).toBe(true);
+    const exit = agent.logs.find((l) => l.msg === "instance exit" && l.instance === echoId);
+    expect(exit).toMatchObject({ state: "backoff", reason: expect.stringMatching(/^killed by SIGKILL; restarting in \d+ ms$/) });
     await until("running again", async () => (await reported(echoId)) === "running");
     expect(await exchange(20)).toEqual({ sent: 20, echoed: 20 });
   });
@@ -203,11 +217,12 @@ describe("sluice agent against a real control plane", () => {
       const [contentType, ...rest] = out.stdout.split("\n");
       return { contentType, families: parseExposition(rest.join("\n")) };
     };
-    const own = readInstanceStats(statsFilePath(stateDir, echoId)).counters.device?.rx_packets;
-    // The agent samples once a second: scrape until it has read the counters after the last exchange.
+    // The agent samples once a second (and the peer's kernel sends the odd IPv6 packet): scrape
+    // until the exported counter is what the instance's own stats file says.
     const { contentType, families } = await until("metrics caught up", async () => {
       const scraped = await scrape();
       const rx = scraped.families.get("sluice_instance_rx_packets_total")?.samples[0]?.value;
+      const own = readInstanceStats(statsFilePath(stateDir, echoId)).counters.device?.rx_packets;
       return rx === own ? scraped : undefined;
     });
     expect(contentType).toBe("text/plain; version=0.0.4; charset=utf-8");
@@ -251,7 +266,7 @@ describe("sluice agent against a real control plane", () => {
         : undefined;
     });
     expect(record(echoId).pid).toBe(pid);
-  });
+  }, 120_000);
 
   it("adopts the running instance after an agent restart (same pid) and ignores --token", async () => {
     const pid = record(echoId).pid!;
