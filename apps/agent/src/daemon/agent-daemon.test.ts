@@ -132,6 +132,9 @@ describe("sluice agent against a real control plane", () => {
     agent = startAgent([
       ...["--control-plane", CONTROL_PLANE, "--token", token, "--name", "edge-test"],
       ...["--heartbeat-interval", "1", "--metrics-listen", "127.0.0.1:9464"],
+      // Other tests on this shared machine pin processes to its two cores at any moment; refusing
+      // such cores is covered in pinned-processes.test.ts.
+      "--allow-shared-cores",
     ]);
     const joined = await logged(agent, "joined the control plane");
     nodeId = joined.nodeId as string;
@@ -202,7 +205,10 @@ describe("sluice agent against a real control plane", () => {
     expect(after.restarts).toBe(before.restarts + 1);
     expect(after.exits.at(-1)).toMatchObject({ signal: "SIGKILL" });
     const exit = agent.logs.find((l) => l.msg === "instance exit" && l.instance === echoId);
-    expect(exit).toMatchObject({ state: "backoff", reason: expect.stringMatching(/^killed by SIGKILL; restarting in \d+ ms$/) });
+    expect(exit).toMatchObject({
+      state: "backoff",
+      reason: expect.stringMatching(/^killed by SIGKILL; restarting in \d+ ms$/),
+    });
     await until("running again", async () => (await reported(echoId)) === "running");
     expect(await exchange(20)).toEqual({ sent: 20, echoed: 20 });
   });

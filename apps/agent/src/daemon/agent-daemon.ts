@@ -6,11 +6,12 @@
 import { mkdirSync } from "node:fs";
 import type { DesiredState, NodeInventory as ReportedInventory, StatsSample } from "@sluice/proto";
 import { type NodeInventory, readNodeInventory } from "../inventory/node.js";
+import { coreConflict, pinnedProcesses } from "../inventory/pinned-processes.js";
 import { agentMetrics } from "../metrics/agent-metrics.js";
 import { type MetricsServer, startMetricsServer } from "../metrics/server.js";
 import { nodeResources } from "../reconcile/desired.js";
 import { applyPlan, specFactory } from "../reconcile/execute.js";
-import { planReconcile } from "../reconcile/plan.js";
+import { type Plan, planReconcile } from "../reconcile/plan.js";
 import { StatsOutbox, StatsSampler } from "../stats/sampler.js";
 import { type BackoffPolicy, restartDelay } from "../supervisor/backoff.js";
 import { Supervisor, type SupervisorOptions } from "../supervisor/supervisor.js";
@@ -42,6 +43,8 @@ export interface AgentOptions {
   supervisor?: Omit<SupervisorOptions, "stateDir">;
   readInventory?: () => NodeInventory;
   statsBufferSamples?: number;
+  /** Start instances even on cores another process is pinned to (see README, "Bad input"). */
+  allowSharedCores?: boolean;
 }
 
 /** The control plane refused this node's join token or credential: retrying cannot help. */
@@ -280,6 +283,7 @@ export class AgentDaemon {
     plan.actions = plan.actions.filter((action) => !(action.kind === "stop" && translation.failures.has(action.id)));
     const failures = new Map(translation.failures);
     for (const rejection of plan.rejected) failures.set(rejection.id, rejection.reason);
+    if (!this.options.allowSharedCores) this.refuseTakenCores(plan, failures);
     for (const [id, reason] of failures) {
       if (this.failures.get(id) !== reason) this.log.warn("desired instance cannot run", { instance: id, reason });
     }
@@ -292,6 +296,21 @@ export class AgentDaemon {
         detail: result.detail,
       });
     }
+  }
+
+  /** Starts on a core that another process is pinned to would fight it for the CPU: fail them instead. */
+  private refuseTakenCores(plan: Plan, failures: Map<string, string>): void {
+    if (!plan.actions.some((action) => action.kind === "start" || action.kind === "restart")) return;
+    const ours = new Set(
+      this.supervisor.list().flatMap((record) => [record.pid, record.shimPid].filter((pid) => pid !== undefined)),
+    );
+    const pinned = pinnedProcesses(ours);
+    plan.actions = plan.actions.filter((action) => {
+      if (action.kind !== "start" && action.kind !== "restart") return true;
+      const conflict = coreConflict(action.spec.cores, pinned);
+      if (conflict) failures.set(action.id, conflict);
+      return conflict === undefined;
+    });
   }
 
   private collectStats(): void {

@@ -15,6 +15,7 @@ interface AgentFlags extends StateDirFlags {
   name?: string;
   metricsListen?: { host: string; port: number };
   heartbeatInterval: number;
+  allowSharedCores?: boolean;
 }
 
 export function parseListen(text: string): { host: string; port: number } {
@@ -63,7 +64,8 @@ export function registerAgentCommand(program: Command): void {
         "seconds between heartbeats",
         parsePositiveNumberFlag("--heartbeat-interval"),
         5,
-      ),
+      )
+      .option("--allow-shared-cores", "start instances even on cores another process is pinned to"),
   ).action(async (flags: AgentFlags) => {
     const logger = jsonLogger();
     const daemon = new AgentDaemon({
@@ -73,6 +75,7 @@ export function registerAgentCommand(program: Command): void {
       stateDir: flags.stateDir,
       metricsListen: flags.metricsListen,
       heartbeatIntervalMs: flags.heartbeatInterval * 1000,
+      allowSharedCores: flags.allowSharedCores,
       logger,
     });
     const signal = waitForSignal();
