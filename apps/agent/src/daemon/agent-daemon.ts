@@ -241,7 +241,12 @@ export class AgentDaemon {
       this.counts.heartbeats += 1;
       this.desired = await this.client.agent.desiredState.query();
       this.markConnected();
-      await this.reconcile(this.desired, inventory.read);
+      try {
+        await this.reconcile(this.desired, inventory.read);
+      } catch (error) {
+        // A local fault (state dir, /proc): say so; it is not the control plane's.
+        this.log.error("reconcile failed", { error: errorText(error) });
+      }
       if (this.tickAgain) next = 200;
     } catch (error) {
       this.counts.heartbeatFailures += 1;
