@@ -14,6 +14,7 @@ import { applyPlan, specFactory } from "../reconcile/execute.js";
 import { type Plan, planReconcile } from "../reconcile/plan.js";
 import { StatsOutbox, StatsSampler } from "../stats/sampler.js";
 import { type BackoffPolicy, restartDelay } from "../supervisor/backoff.js";
+import type { ExitRecord, InstanceRecord } from "../supervisor/state-store.js";
 import { Supervisor, type SupervisorOptions } from "../supervisor/supervisor.js";
 import { ArtifactCache } from "./artifacts.js";
 import {
@@ -102,21 +103,35 @@ export class AgentDaemon {
     this.supervisor = new Supervisor({ stateDir: this.options.stateDir, ...this.options.supervisor });
     for (const result of this.supervisor.adopt()) this.log.info(`instance ${result.action}`, { ...result });
     this.sampler = new StatsSampler(this.options.stateDir, startedAt);
-    for (const event of ["ready", "exit", "crash-loop", "failed", "stopped", "log-error"] as const) {
-      this.supervisor.on(event, (record) => {
-        const { id, app } = record.spec;
-        const level = event === "ready" || event === "stopped" ? "info" : "warn";
-        this.log.log(level, `instance ${event}`, {
-          instance: id,
-          app,
-          state: record.state,
-          reason: record.reason,
-          logError: record.logError,
-          pid: record.pid,
-        });
-        this.wake();
+    const states = new Map(this.supervisor.list().map((record) => [record.spec.id, record.state]));
+    this.supervisor.on("state", (record: InstanceRecord) => {
+      const { id, app } = record.spec;
+      const from = states.get(id);
+      if (from === record.state) return;
+      states.set(id, record.state);
+      const level = ["backoff", "crash-loop", "failed"].includes(record.state) ? "warn" : "info";
+      this.log.log(level, "instance state", {
+        instance: id,
+        app,
+        from: from ?? null,
+        to: record.state,
+        reason: record.reason,
+        pid: record.pid,
       });
-    }
+      this.wake();
+    });
+    this.supervisor.on("exit", (record: InstanceRecord, exit: ExitRecord) =>
+      this.log.warn("instance exit", {
+        instance: record.spec.id,
+        code: exit.code,
+        signal: exit.signal,
+        uptimeMs: exit.uptimeMs,
+        error: exit.error,
+      }),
+    );
+    this.supervisor.on("log-error", (record: InstanceRecord) =>
+      this.log.warn("instance log error", { instance: record.spec.id, logError: record.logError }),
+    );
     this.supervisor.on("state-error", (record, message: string) =>
       this.log.error("cannot write instance state", { instance: record.spec.id, error: message }),
     );

@@ -35,11 +35,14 @@ export class StatsSampler {
     for (const record of records) {
       const id = record.spec.id;
       present.add(id);
-      if (record.state !== "ready" && record.state !== "starting") continue;
+      if (record.state === "stopped" || record.state === "failed" || record.state === "crash-loop") continue;
       let totals: CounterTotals;
       let pid: number;
       try {
         const stats = readInstanceStats(statsFilePath(this.stateDir, id), 10);
+        // The file is the current process's, or the final counts of the one we followed before it
+        // crashed (read while the supervisor waits to restart it); an older file is not news.
+        if (stats.pid !== record.pid && stats.pid !== this.seen.get(id)?.pid) continue;
         totals = counterTotals(stats);
         pid = stats.pid;
       } catch (error) {
