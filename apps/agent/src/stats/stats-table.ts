@@ -51,7 +51,8 @@ export function statsRow(
     state,
     queue: record.spec.nic ? `${record.spec.nic}:${record.spec.queues.join(",") || "-"}` : "-",
   };
-  if ("error" in after) return { ...row, note: after.error };
+  // Unknown numbers are explicit (null in --json), like every other sluice JSON output.
+  if ("error" in after) return { ...row, rates: undefined, totals: undefined, note: after.error };
   const previous = before && !("error" in before) && before.pid === after.pid ? before : undefined;
   const seconds = previous ? Number(after.publishedAtNanos - previous.publishedAtNanos) / 1e9 : 0;
   const delta = counterDelta(previous?.totals, after.totals);
