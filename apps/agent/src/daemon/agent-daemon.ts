@@ -58,6 +58,7 @@ export class NotJoinedError extends Error {
 }
 
 const STATS_BATCH_MAX = 1000; // statsBatch in @sluice/proto
+const UUID_ONLY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 export class AgentDaemon {
@@ -137,7 +138,12 @@ export class AgentDaemon {
     );
     if (this.options.metricsListen) {
       const { host, port } = this.options.metricsListen;
-      this.metrics = await startMetricsServer(host, port, () => agentMetrics(this.snapshot()));
+      try {
+        this.metrics = await startMetricsServer(host, port, () => agentMetrics(this.snapshot()));
+      } catch (error) {
+        this.supervisor.detach();
+        throw new Error(`cannot serve metrics on ${host}:${port} (--metrics-listen): ${errorText(error)}`);
+      }
       this.log.info("serving Prometheus metrics", { url: `http://${host}:${this.metrics.address.port}/metrics` });
     }
     this.statsTimer = setInterval(() => this.collectStats(), this.options.statsIntervalMs ?? 1000);
@@ -337,7 +343,12 @@ export class AgentDaemon {
     if (this.stopped) return;
     let samples: StatsSample[];
     try {
-      const known = new Set(this.desired?.instances.map((i) => i.id) ?? []);
+      // Before the first desired state (control plane away since the agent started) keep every
+      // instance's samples; the control plane refuses those it does not know, and they are dropped then.
+      const known = new Set(
+        this.desired?.instances.map((i) => i.id) ??
+          this.supervisor.list().flatMap((r) => (UUID_ONLY.test(r.spec.id) ? [r.spec.id] : [])),
+      );
       samples = this.sampler.sample(this.supervisor.list()).filter((s) => known.has(s.instanceId));
     } catch (error) {
       this.log.error("cannot sample instance stats", { error: errorText(error) });
