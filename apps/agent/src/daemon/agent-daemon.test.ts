@@ -251,6 +251,9 @@ describe("sluice agent against a real control plane", () => {
       nic: "eth0",
       queue: "0",
     });
+    expect(families.get("sluice_app_rx_packets_total")?.samples).toEqual([
+      { name: "sluice_app_rx_packets_total", labels: { node: "edge-test", app: "echo" }, value: rx.samples[0]!.value },
+    ]);
     const ready = families.get("sluice_agent_instances")!.samples.find((s) => s.labels.state === "ready");
     expect(ready?.value).toBe(1);
     expect(families.get("sluice_instance_restarts_total")?.samples[0]?.value).toBe(1);

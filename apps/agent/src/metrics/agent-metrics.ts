@@ -44,6 +44,11 @@ export function agentMetrics(snapshot: AgentSnapshot): MetricFamily[] {
       const v = value(c);
       return v === undefined ? [] : [{ labels: instanceLabels(c.record), value: v }];
     });
+  const perApp = (value: (c: InstanceCounters) => number): MetricSample[] => {
+    const apps = new Map<string, number>();
+    for (const c of snapshot.counters) apps.set(c.record.spec.app, (apps.get(c.record.spec.app) ?? 0) + value(c));
+    return [...apps].map(([app, total]) => ({ labels: { ...node, app }, value: total }));
+  };
   const sum = (value: (c: InstanceCounters) => number) => snapshot.counters.reduce((total, c) => total + value(c), 0);
 
   const families: MetricFamily[] = [
@@ -143,6 +148,21 @@ export function agentMetrics(snapshot: AgentSnapshot): MetricFamily[] {
       type: "gauge",
       samples: perInstance((c) => c.totals.connections),
     },
+    counter(
+      "sluice_app_rx_packets_total",
+      "Packets received by all instances of an app.",
+      perApp((c) => c.totals.rxPackets),
+    ),
+    counter(
+      "sluice_app_tx_packets_total",
+      "Packets sent by all instances of an app.",
+      perApp((c) => c.totals.txPackets),
+    ),
+    counter(
+      "sluice_app_drops_total",
+      "Drops by all instances of an app.",
+      perApp((c) => c.totals.drops),
+    ),
     counter(
       "sluice_node_rx_packets_total",
       "Packets received by all instances on the node.",
