@@ -314,7 +314,10 @@ describe("sluice agent against a real control plane", () => {
         return true;
       }
     });
-    expect(agent.logs.some((l) => l.msg === "instance stop" && l.instance === echoId && l.ok === true)).toBe(true);
+    // The log line follows the state dir's removal by a moment.
+    await until("stop logged", () =>
+      agent.logs.find((l) => l.msg === "instance stop" && l.instance === echoId && l.ok),
+    );
   });
 
   it("exits 1 with the server's reason for a used or unknown join token", async () => {
