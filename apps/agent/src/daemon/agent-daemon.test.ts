@@ -166,7 +166,9 @@ describe("sluice agent against a real control plane", () => {
     const kv = await admin.allocation.allocate({ nodeId, app: "kv", version: "1", cores: 1, queues: 0 });
     await until("echo running", async () => (await reported(echoId)) === "running");
     await until("kv failed", async () => (await reported(kv.instanceId)) === "failed");
-    expect(plane.statuses.find((s) => s.instanceId === kv.instanceId)?.message).toBe(
+    // The recorder sees the heartbeat's body a moment after the database has its state.
+    const kvStatus = await until("kv status", () => plane.statuses.find((s) => s.instanceId === kv.instanceId));
+    expect(kvStatus.message).toBe(
       'built-in app "kv" cannot run on this agent yet (`sluice run` has echo, sockperf, sink)',
     );
     await admin.allocation.release({ id: kv.instanceId });
