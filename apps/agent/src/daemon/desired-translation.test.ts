@@ -10,6 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DesiredInstance } from "@sluice/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { specFactory } from "../reconcile/execute.js";
+import { lastLogLines } from "../supervisor/log-tail.js";
+import { Supervisor } from "../supervisor/supervisor.js";
 import { ArtifactCache } from "./artifacts.js";
 import { PROGRAM_NOT_AVAILABLE, translateDesired } from "./desired-translation.js";
 
@@ -30,7 +33,10 @@ describe("desired state translation", () => {
     const source = join(dir, "source", "package");
     mkdirSync(source, { recursive: true });
     writeFileSync(join(source, "package.json"), JSON.stringify({ name: "app", main: "server.js" }));
-    writeFileSync(join(source, "server.js"), "console.log('ready app')\n");
+    writeFileSync(
+      join(source, "server.js"),
+      "console.log('ready app ' + process.env.SLUICE_INSTANCE_ID + ' ' + process.env.SLUICE_CONFIG); setInterval(() => {}, 1 << 30);\n",
+    );
     spawnSync("tar", ["-czf", join(dir, "bundle.tgz"), "-C", join(dir, "source"), "package"]);
     nodeBundle = readFileSync(join(dir, "bundle.tgz"));
     served.set(sha256(nodeBundle), nodeBundle);
@@ -144,5 +150,41 @@ describe("desired state translation", () => {
     const before = requests.length;
     await cache.fetch({ sha256: sha256(nativeBundle), size: nativeBundle.length, format: "native" });
     expect(requests.length).toBe(before);
+  });
+
+  it("runs a node bundle under the supervisor, pinned, with its SLUICE_* environment", async () => {
+    const stateDir = join(dir, "state-run");
+    const { instances } = await translateDesired(
+      [
+        instance(7, {
+          config: { greeting: "hi" },
+          cores: [0],
+          artifact: { kind: "bundle", format: "node", sha256: sha256(nodeBundle), size: nodeBundle.length },
+        }),
+      ],
+      stateDir,
+      new ArtifactCache(stateDir, base, "snc_test"),
+    );
+    const supervisor = new Supervisor({ stateDir });
+    try {
+      const spec = specFactory()(instances[0]!);
+      expect(spec.launcher.slice(0, 3)).toEqual(["taskset", "--cpu-list", "0"]);
+      supervisor.start(spec);
+      const ready = await supervisor.waitFor(id(7), ["ready"]);
+      const line = await new Promise<string>((resolve, reject) => {
+        const deadline = Date.now() + 10_000;
+        const look = () => {
+          const found = lastLogLines(ready.logFile, 2, 5).find((l) => l.startsWith("ready app"));
+          if (found) resolve(found);
+          else if (Date.now() > deadline) reject(new Error("no ready line in the log"));
+          else setTimeout(look, 50);
+        };
+        look();
+      });
+      expect(line).toBe(`ready app ${id(7)} {"greeting":"hi"}`);
+      expect(readFileSync(`/proc/${ready.pid}/status`, "utf8")).toMatch(/^Cpus_allowed_list:\s+0$/m);
+    } finally {
+      await supervisor.stopAll();
+    }
   });
 });
