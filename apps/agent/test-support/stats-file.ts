@@ -5,7 +5,14 @@ import { dirname } from "node:path";
 
 export function writeStatsFile(
   path: string,
-  options: { pid: number; sequence: number; counters: Record<string, number>; running?: boolean },
+  options: {
+    pid: number;
+    sequence: number;
+    counters: Record<string, number>;
+    running?: boolean;
+    /** CLOCK_MONOTONIC of the publication; default: long ago. */
+    publishedAtNanos?: bigint;
+  },
 ): void {
   const names = Object.keys(options.counters);
   const namesBlock = Buffer.from(names.map((name) => `${name}\0`).join(""), "utf8");
@@ -21,7 +28,7 @@ export function writeStatsFile(
   bytes.writeUInt32LE(valuesOffset, 40);
   const sequence = BigInt(options.sequence * 2);
   bytes.writeBigUInt64LE(sequence, 48);
-  bytes.writeBigUInt64LE(BigInt(options.sequence) * 100_000_000n, 56);
+  bytes.writeBigUInt64LE(options.publishedAtNanos ?? BigInt(options.sequence) * 100_000_000n, 56);
   namesBlock.copy(bytes, 64);
   names.forEach((name, index) => {
     bytes.writeBigUInt64LE(BigInt(options.counters[name]!), valuesOffset + 8 * index);

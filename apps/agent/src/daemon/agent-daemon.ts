@@ -257,7 +257,7 @@ export class AgentDaemon {
       const desiredIds = this.desired?.instances.map((i) => i.id) ?? records.map((r) => r.spec.id);
       await this.client.agent.heartbeat.mutate({
         inventory: inventory.report,
-        instances: instanceStatuses(desiredIds, records, this.failures),
+        instances: instanceStatuses(desiredIds, records, this.failures, this.sampler.health()),
       });
       this.counts.heartbeats += 1;
       this.desired = await this.client.agent.desiredState.query();

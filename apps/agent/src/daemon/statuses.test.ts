@@ -38,6 +38,13 @@ describe("instance statuses", () => {
     });
   });
 
+  it("reports a running instance whose data path stopped publishing as running, with the reason", () => {
+    const stuck = "stats file not updated for 12.0 s: the data path thread may be stuck";
+    expect(instanceStatuses([ID], [record({})], new Map(), new Map([[ID, stuck]]))).toEqual([
+      { instanceId: ID, state: "running", message: stuck },
+    ]);
+  });
+
   it("reports a restart in backoff and a crash loop with the app's own last line", () => {
     expect(statusOf(record({ state: "backoff", reason: "exit 1; restarting in 1000 ms" }))).toEqual({
       instanceId: ID,

@@ -20,9 +20,10 @@ function withLastLine(reason: string, record: InstanceRecord): string {
   return line ? `${reason}; last output: ${line}` : reason;
 }
 
-export function statusOf(record: InstanceRecord): InstanceStatus {
+export function statusOf(record: InstanceRecord, health?: string): InstanceStatus {
   const instanceId = record.spec.id;
-  const logNote = record.logError ? `log: ${record.logError}` : undefined;
+  const notes = [health, record.logError ? `log: ${record.logError}` : undefined].filter(Boolean);
+  const logNote = notes.length > 0 ? notes.join("; ") : undefined;
   const message = (text: string | undefined) => (text === undefined ? {} : { message: text.slice(0, 2000) });
   switch (record.state) {
     case "ready":
@@ -57,6 +58,8 @@ export function instanceStatuses(
   desiredIds: readonly string[],
   records: readonly InstanceRecord[],
   failures: ReadonlyMap<string, string>,
+  /** Problems seen in running instances' stats (a data path that stopped publishing). */
+  health: ReadonlyMap<string, string> = new Map(),
 ): InstanceStatus[] {
   const byId = new Map(records.map((record) => [record.spec.id, record]));
   return desiredIds
@@ -65,6 +68,6 @@ export function instanceStatuses(
       const failure = failures.get(id);
       if (failure !== undefined) return [{ instanceId: id, state: "failed", message: failure.slice(0, 2000) }];
       const record = byId.get(id);
-      return record ? [statusOf(record)] : [{ instanceId: id, state: "starting" }];
+      return record ? [statusOf(record, health.get(id))] : [{ instanceId: id, state: "starting" }];
     });
 }

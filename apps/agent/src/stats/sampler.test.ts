@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { writeStatsFile } from "../../test-support/stats-file.js";
 import type { InstanceRecord, InstanceState } from "../supervisor/state-store.js";
 import { statsFilePath } from "./instance-counters.js";
-import { StatsSampler } from "./sampler.js";
+import { STALE_AFTER_MS, StatsSampler } from "./sampler.js";
 
 const stateDir = mkdtempSync(join(tmpdir(), "sluice-sampler-"));
 const ID = "00000000-0000-4000-8000-000000000001";
@@ -65,5 +65,19 @@ describe("stats sampler", () => {
     expect(sampler.sample([adopted]).map((s) => s.rxPackets)).toEqual([7]);
     expect(sampler.sample([])).toEqual([]);
     expect(sampler.current()).toEqual([]);
+  });
+
+  it("calls a ready instance whose data path stopped publishing stuck", () => {
+    const sampler = new StatsSampler(stateDir);
+    writeStatsFile(file, { pid: 400, sequence: 1, counters: counters(1), publishedAtNanos: process.hrtime.bigint() });
+    sampler.sample([record(400)]);
+    expect(sampler.health()).toEqual(new Map());
+    expect(sampler.current()[0]?.ageSeconds).toBeLessThan(STALE_AFTER_MS / 1000);
+    const longAgo = process.hrtime.bigint() - 10_000_000_000n;
+    writeStatsFile(file, { pid: 400, sequence: 2, counters: counters(1), publishedAtNanos: longAgo });
+    sampler.sample([record(400)]);
+    expect(sampler.health().get(ID)).toMatch(
+      /^stats file not updated for 10\.\d s: the data path thread may be stuck$/,
+    );
   });
 });

@@ -11,9 +11,14 @@ interface Seen {
   totals: CounterTotals;
 }
 
+/** A running instance's data path publishes ten times a second; this much silence means it is stuck. */
+export const STALE_AFTER_MS = 3000;
+
 export interface InstanceCounters {
   record: InstanceRecord;
   totals: CounterTotals;
+  /** Seconds since the data path last published (the file's CLOCK_MONOTONIC stamp against ours). */
+  ageSeconds?: number;
   /** Why there are no counters (no stats file yet, backend kernel, unreadable file). */
   error?: string;
 }
@@ -38,6 +43,7 @@ export class StatsSampler {
       if (record.state === "stopped" || record.state === "failed" || record.state === "crash-loop") continue;
       let totals: CounterTotals;
       let pid: number;
+      let ageSeconds: number;
       try {
         const stats = readInstanceStats(statsFilePath(this.stateDir, id), 10);
         // The file is the current process's, or the final counts of the one we followed before it
@@ -45,6 +51,8 @@ export class StatsSampler {
         if (stats.pid !== record.pid && stats.pid !== this.seen.get(id)?.pid) continue;
         totals = counterTotals(stats);
         pid = stats.pid;
+        // process.hrtime is CLOCK_MONOTONIC on Linux, the clock the data path stamps with.
+        ageSeconds = Math.max(0, Number(process.hrtime.bigint() - stats.publishedAtNanos) / 1e9);
       } catch (error) {
         const previous = this.latest.get(id);
         this.latest.set(id, {
@@ -59,7 +67,7 @@ export class StatsSampler {
       if (before && before.pid === pid) baseline = before.totals;
       else if (!before && record.startedAt && Date.parse(record.startedAt) < this.since.getTime()) baseline = totals;
       this.seen.set(id, { pid, totals });
-      this.latest.set(id, { record, totals });
+      this.latest.set(id, { record, totals, ageSeconds });
       if (baseline === totals) continue; // an adopted instance's first read only sets the baseline
       const delta = counterDelta(baseline, totals);
       samples.push({
@@ -81,6 +89,20 @@ export class StatsSampler {
       }
     }
     return samples;
+  }
+
+  /** Health from the stats file: a ready instance whose data path stopped publishing is stuck. */
+  health(): Map<string, string> {
+    const problems = new Map<string, string>();
+    for (const { record, ageSeconds } of this.latest.values()) {
+      if (record.state === "ready" && ageSeconds !== undefined && ageSeconds * 1000 > STALE_AFTER_MS) {
+        problems.set(
+          record.spec.id,
+          `stats file not updated for ${ageSeconds.toFixed(1)} s: the data path thread may be stuck`,
+        );
+      }
+    }
+    return problems;
   }
 
   /** The last counters read for each instance the supervisor still has. */
