@@ -1,12 +1,15 @@
 // The capabilities infra/systemd/sluice-agent.service (and the Kubernetes DaemonSet) grant are enough
 // for a real AF_XDP instance run by an unprivileged user, and the ones that look removable are not:
 // the instance runs as uid 65534 with exactly that set as ambient capabilities, as systemd would run it.
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createNetwork, type Network } from "@sluice/netns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ping } from "./support/peer.js";
-import { startSluice } from "./support/sluice-process.js";
+import { sluiceBin, startSluice } from "./support/sluice-process.js";
 
 const unit = readFileSync(fileURLToPath(new URL("../../infra/systemd/sluice-agent.service", import.meta.url)), "utf8");
 const unitCapabilities = /^AmbientCapabilities=(.*)$/m.exec(unit)![1]!.split(" ");
@@ -69,5 +72,32 @@ describe("the agent unit's capabilities", () => {
       startSluice(net, "sluice", echo(["--xdp-mode", "drv"]), 30_000, asUnprivileged(fewer)),
     ).rejects.toThrow(message);
     await net.exec("sluice", ["ip", "link", "set", "dev", "eth0", "xdp", "off"], { check: false });
+  });
+});
+
+describe("the agent unit's command line", () => {
+  it("is one the real `sluice agent` accepts: without a token or credential it stops at the join, not at a flag", () => {
+    const execStart = /^ExecStart=(.*)$/m.exec(unit)![1]!.split(" ");
+    expect(execStart.slice(0, 3)).toEqual(["/usr/bin/node", "/opt/sluice/apps/agent/bin/sluice.js", "agent"]);
+    const stateDir = mkdtempSync(join(tmpdir(), "sluice-unit-"));
+    try {
+      // The env file's variables, with nothing that would listen on a fixed port or reach a network.
+      const env: Record<string, string> = {
+        SLUICE_CONTROL_PLANE: "http://127.0.0.1:1",
+        SLUICE_NODE_NAME: "unit-check",
+        SLUICE_METRICS_LISTEN: "127.0.0.1:0",
+      };
+      const argv = execStart
+        .slice(2)
+        .filter((arg, i, all) => arg !== "--token" && all[i - 1] !== "--token")
+        .map((arg) => arg.replace(/^\$\{(\w+)\}$/, (_, name: string) => env[name] ?? `<unset ${name}>`))
+        .map((arg) => (arg === "/var/lib/sluice" ? stateDir : arg));
+      expect(argv.join(" ")).not.toContain("<unset");
+      const result = spawnSync(process.execPath, [sluiceBin, ...argv], { encoding: "utf8", timeout: 60_000 });
+      expect(result.stderr).toMatch(/has not joined a control plane yet .*pass --token/);
+      expect(result.status).toBe(2);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });
