@@ -11,6 +11,7 @@
 //  - Every call is non-blocking: -EAGAIN means "not now, an event will say when".
 //  - Data is copied in (send) and out (receive): the core owns the application's buffers.
 //  - Single-threaded: everything is called from the thread that owns the LibOS.
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -60,20 +61,27 @@ class Provider {
   /// Lets time pass until work may be there or `deadline` comes: sleeps on the device (or, in a
   /// simulation, advances virtual time to the next delivery or timer). Busy-polling providers
   /// return at once.
-  virtual void idle(Instant deadline) = 0;
+  /// False only when nothing can ever happen again (a simulation with nothing in flight, no timer
+  /// and no deadline): waiting would never end.
+  virtual bool idle(Instant deadline) = 0;
   /// The earliest time end_poll has timer work, Instant::never() if none.
   virtual Instant next_deadline() const = 0;
   /// Readable when frames may be waiting; -1 if the provider has no such descriptor.
   virtual int wait_fd() const = 0;
+
+  /// Every socket id the provider hands out is below this (the core sizes its maps once).
+  virtual std::size_t socket_id_limit() const = 0;
 
   // UDP.
   virtual int udp_bind(Endpoint local) = 0;
   virtual int udp_connect(int socket, Endpoint remote) = 0;
   /// Sends one datagram made of `segments` concatenated. 0 or -errno (-EMSGSIZE, -ENOBUFS, ...).
   virtual int udp_send_to(int socket, Endpoint to, std::span<const std::span<const std::uint8_t>> segments) = 0;
-  /// Copies the oldest datagram into `out` (its full size is returned even when `out` is short:
-  /// the rest is dropped), sets `from`; -EAGAIN when none is queued.
-  virtual long udp_receive(int socket, std::span<std::uint8_t> out, Endpoint& from) = 0;
+  /// Payload bytes of the oldest queued datagram, or -EAGAIN when none is queued.
+  virtual long udp_peek(int socket) = 0;
+  /// Copies the oldest datagram into `segments` in order (bytes beyond them are dropped), sets
+  /// `from` and returns the datagram's full size; -EAGAIN when none is queued.
+  virtual long udp_receive(int socket, std::span<const std::span<std::uint8_t>> segments, Endpoint& from) = 0;
   virtual void udp_close(int socket) = 0;
   virtual Endpoint udp_local(int socket) const = 0;
 

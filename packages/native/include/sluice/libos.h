@@ -24,6 +24,7 @@
 #ifndef SLUICE_LIBOS_H
 #define SLUICE_LIBOS_H
 
+#include <errno.h> /* the -errno values every call returns */
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
