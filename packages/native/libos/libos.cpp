@@ -34,8 +34,8 @@ LibOS::LibOS(std::unique_ptr<Provider> provider, const LibosConfig& config)
 LibOS::~LibOS() {
   for (Queue& queue : queues_) {
     if (queue.kind == Queue::Kind::free) continue;
-    queue.linger = 0;  // tearing down: reset connections rather than leave them half-closed
-    close(make_qd(index_of(queue)));
+    cancel_all(queue);
+    release_queue(queue, true);  // tearing down: reset connections rather than leave them half-closed
   }
   if (idle_fd_ >= 0) ::close(idle_fd_);
 }
@@ -45,7 +45,7 @@ LibOS::Queue* LibOS::queue_of(int qd) {
   const auto index = static_cast<std::uint32_t>(qd & 0xffff);
   if (index >= queues_.size()) return nullptr;
   Queue& queue = queues_[index];
-  if (queue.kind == Queue::Kind::free || queue.generation != (qd >> 16)) return nullptr;
+  if (queue.kind == Queue::Kind::free || queue.closing || queue.generation != (qd >> 16)) return nullptr;
   return &queue;
 }
 
@@ -70,6 +70,7 @@ void LibOS::free_queue(Queue& queue) {
   }
   queue.kind = Queue::Kind::free;
   queue.socket = -1;
+  queue.closing = false;
   // Generations stay in 15 bits so a qd is always a positive int.
   queue.generation = static_cast<std::uint16_t>(queue.generation >= 0x7fff ? 1 : queue.generation + 1);
   free_queues_.push_back(index_of(queue));
@@ -128,22 +129,36 @@ int LibOS::listen(int qd, int backlog) {
 int LibOS::close(int qd) {
   Queue* queue = queue_of(qd);
   if (queue == nullptr) return -EBADF;
+  if (queue->kind == Queue::Kind::tcp_connection && queue->linger != 0 && !queue->pushes.empty()) {
+    // As close(2) on a kernel socket: what the application pushed still leaves, then FIN. Only
+    // the pushes remain pending; they complete (and are reported) as usual.
+    queue->closing = true;
+    const OperationList pushes = queue->pushes;
+    queue->pushes = {};
+    cancel_all(*queue);
+    queue->pushes = pushes;
+    return 0;
+  }
   cancel_all(*queue);
-  switch (queue->kind) {
+  release_queue(*queue, queue->linger == 0);
+  return 0;
+}
+
+void LibOS::release_queue(Queue& queue, bool abort) {
+  switch (queue.kind) {
     case Queue::Kind::udp:
-      if (queue->socket >= 0) provider_->udp_close(queue->socket);
+      if (queue.socket >= 0) provider_->udp_close(queue.socket);
       break;
     case Queue::Kind::tcp_listener:
-      provider_->tcp_close(queue->socket, false);
+      provider_->tcp_close(queue.socket, false);
       break;
     case Queue::Kind::tcp_connection:
-      provider_->tcp_close(queue->socket, queue->linger == 0);
+      provider_->tcp_close(queue.socket, abort);
       break;
     default:
       break;
   }
-  free_queue(*queue);
-  return 0;
+  free_queue(queue);
 }
 
 void LibOS::apply_options(Queue& queue) {

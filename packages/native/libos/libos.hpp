@@ -91,6 +91,9 @@ class LibOS {
     int error = 0;  ///< errno that ended the connection
     bool ready = false;
     bool parked = false;
+    /// Closed by the application while pushes were still in flight: the qd is gone (EBADF), the
+    /// pushes finish, then the connection closes.
+    bool closing = false;
     OperationList pops;
     OperationList pushes;
     OperationList accepts;
@@ -104,6 +107,8 @@ class LibOS {
   /// A free queue slot of `kind`, or nullptr when the table is full.
   Queue* open_queue(Queue::Kind kind);
   void free_queue(Queue& queue);
+  /// Gives the provider's socket back and frees the slot; pending operations must be done.
+  void release_queue(Queue& queue, bool abort);
   void apply_options(Queue& queue);
 
   /// A pending operation on `queue`, or -EBUSY-style errors as a negative token.

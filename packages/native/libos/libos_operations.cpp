@@ -343,6 +343,10 @@ void LibOS::progress(Queue& queue) {
     case Queue::Kind::tcp_connection:
       progress_connect(queue);
       progress_pushes(queue);
+      if (queue.closing) {
+        if (queue.pushes.empty()) release_queue(queue, false);
+        break;
+      }
       progress_tcp_pops(queue);
       break;
     case Queue::Kind::tcp_listener:

@@ -105,9 +105,10 @@ int sl_bind(int qd, const struct sockaddr* addr, socklen_t addrlen);
 /** TCP only, after sl_bind. 0, or -EBADF, -EOPNOTSUPP (UDP), -EDESTADDRREQ (not bound), -EINVAL,
  *  -EADDRINUSE, -EMFILE. */
 int sl_listen(int qd, int backlog);
-/** Closes the qd at once; its pending operations complete with -ECANCELED. A TCP connection closes
- *  gracefully (queued bytes still leave, then FIN) unless SO_LINGER {1, 0} asks for a reset.
- *  0 or -EBADF. */
+/** Closes the qd at once (later calls on it are -EBADF). Pending pops, accepts and connects complete
+ *  with -ECANCELED. A TCP connection closes gracefully, as close(2) does: pushes still in flight
+ *  finish and complete as usual, then FIN follows; SO_LINGER {1, 0} instead cancels them and
+ *  resets the connection. 0 or -EBADF. */
 int sl_close(int qd);
 /** SOL_SOCKET: SO_KEEPALIVE, SO_LINGER, SO_REUSEADDR, SO_SNDBUF, SO_RCVBUF; IPPROTO_TCP:
  *  TCP_NODELAY, TCP_CONGESTION ("cubic" or "newreno", before the connection starts). 0 or -EBADF,

@@ -67,6 +67,33 @@ TEST_F(LibosSim, TcpMultiSegmentPushArrivesByteExactBothWays) {
   EXPECT_EQ(b->buffers().available(), b->buffers().capacity());
 }
 
+TEST_F(LibosSim, CloseLetsPushesInFlightFinishThenEndsTheStream) {
+  auto [client, server] = connect_tcp(5003);
+  // Far more than the 64 KiB send buffer: most of it is still waiting in the pushes at close.
+  constexpr std::size_t kPushes = 8;
+  constexpr std::size_t kEach = 8 * 4096;
+  sl_qtoken_t tokens[kPushes];
+  sl_sga_t sgas[kPushes];
+  for (std::size_t i = 0; i < kPushes; ++i) {
+    ASSERT_EQ(a->sga_alloc(kEach, sgas[i]), 0);
+    fill(sgas[i], 4, i * kEach);
+    tokens[i] = a->push(client, sgas[i]);
+    ASSERT_GT(tokens[i], 0);
+  }
+  ASSERT_EQ(a->close(client), 0);
+  EXPECT_EQ(a->pop(client), -EBADF);
+  const std::vector<std::uint8_t> got = receive(*b, server, kPushes * kEach);
+  ASSERT_EQ(got.size(), kPushes * kEach);
+  for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], pattern(4, i)) << "byte " << i;
+  EXPECT_EQ(wait(*b, b->pop(server)).value.sga.numsegs, 0u);  // then FIN
+  for (std::size_t i = 0; i < kPushes; ++i) {
+    EXPECT_EQ(wait(*a, tokens[i]).ret, 0);
+    EXPECT_EQ(a->sga_free(sgas[i]), 0);
+  }
+  EXPECT_EQ(a->queues_in_use(), 0u);  // the closing queue went away once its pushes were done
+  EXPECT_EQ(b->close(server), 0);
+}
+
 TEST_F(LibosSim, UdpPushtoAndPopCarryTheSender) {
   const int server = b->socket(AF_INET, SOCK_DGRAM, 0);
   ASSERT_EQ(b->bind(server, {{}, 7000}), 0);
