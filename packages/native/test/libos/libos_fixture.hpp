@@ -56,6 +56,7 @@ constexpr Duration kLong = Duration::seconds(30);  // virtual time: costs nothin
 struct SimPair : ::testing::Test {
   std::unique_ptr<libos::LibOS> a;
   std::unique_ptr<libos::LibOS> b;
+  int listener = -1;  ///< b's listener from the last connect_tcp
 
   void SetUp() override {
     const std::string wire = ::testing::UnitTest::GetInstance()->current_test_info()->name();
@@ -81,7 +82,7 @@ struct SimPair : ::testing::Test {
 
   /// A connected pair of TCP qds: client on a, server side on b, port `port`.
   std::pair<int, int> connect_tcp(std::uint16_t port) {
-    const int listener = b->socket(AF_INET, SOCK_STREAM, 0);
+    listener = b->socket(AF_INET, SOCK_STREAM, 0);
     EXPECT_EQ(b->bind(listener, {{}, port}), 0);
     EXPECT_EQ(b->listen(listener, 8), 0);
     const sl_qtoken_t accept = b->accept(listener);

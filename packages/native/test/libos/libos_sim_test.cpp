@@ -3,6 +3,7 @@
 #include <netinet/tcp.h>
 
 #include "libos/libos_fixture.hpp"
+#include "libos/stack_provider.hpp"
 
 using namespace sluice;
 using namespace sluice::test;
@@ -328,6 +329,25 @@ TEST_F(LibosSim, LingerZeroResetsThePeer) {
   const sl_qresult_t popped = wait(*b, b->pop(server));
   EXPECT_EQ(popped.ret, -ECONNRESET);
   EXPECT_EQ(b->close(server), 0);
+}
+
+TEST_F(LibosSim, AListenerPortIsReusableWhileItsConnectionsAreInTimeWait) {
+  auto [client, server] = connect_tcp(5004);
+  ASSERT_EQ(b->close(server), 0);  // b closes first: b's side ends in TIME-WAIT
+  EXPECT_EQ(wait(*a, a->pop(client)).value.sga.numsegs, 0u);
+  ASSERT_EQ(a->close(client), 0);
+  for (int i = 0; i < 20; ++i) {
+    b->poll(0);
+    a->poll(0);
+  }
+  const auto& stack = static_cast<libos::StackProvider&>(b->provider()).instance().interface();
+  EXPECT_EQ(stack.tcp_connections_in_use(), 1u);  // b's TIME-WAIT
+  ASSERT_EQ(b->close(listener), 0);
+  const int again = b->socket(AF_INET, SOCK_STREAM, 0);
+  int on = 1;
+  ASSERT_EQ(b->set_option(again, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on), 0);
+  ASSERT_EQ(b->bind(again, {{}, 5004}), 0);
+  EXPECT_EQ(b->listen(again, 4), 0);
 }
 
 TEST_F(LibosSim, ConnectToAClosedPortIsRefused) {
