@@ -358,3 +358,38 @@ TEST_F(LibosSim, ConnectToAClosedPortIsRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+// Small buffers, so one datagram spans several segments both ways: a pushto gathers them, a pop
+// scatters the datagram over as many buffers as it needs.
+TEST(LibosSimSmallBuffers, UdpDatagramsSpanSeveralSegments) {
+  libos::LibosConfig config_a = sim_host("198.18.0.1", "small-buffers");
+  libos::LibosConfig config_b = sim_host("198.18.0.2", "small-buffers");
+  config_a.libos.buffer_size = config_b.libos.buffer_size = 512;
+  auto a = libos::open_libos(config_a);
+  auto b = libos::open_libos(config_b);
+  const int server = b->socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_EQ(b->bind(server, {{}, 7200}), 0);
+  const sl_qtoken_t pop = b->pop(server);
+  const int client = a->socket(AF_INET, SOCK_DGRAM, 0);
+  sl_sga_t sga{};
+  ASSERT_EQ(a->sga_alloc(1400, sga), 0);
+  ASSERT_EQ(sga.numsegs, 3u);
+  fill(sga, 5);
+  sl_qresult_t result{};
+  ASSERT_EQ(a->wait(a->push_to(client, sga, endpoint("198.18.0.2", 7200)), result, kLong), 0);
+  EXPECT_EQ(result.ret, 0);
+  ASSERT_EQ(b->wait(pop, result, kLong), 0);
+  ASSERT_EQ(result.ret, 0);
+  ASSERT_EQ(result.value.sga.numsegs, 3u);
+  EXPECT_EQ(result.value.sga.segs[2].len, 1400u - 2 * 512);
+  std::vector<std::uint8_t> bytes;
+  append(bytes, result.value.sga);
+  ASSERT_EQ(bytes.size(), 1400u);
+  for (std::size_t i = 0; i < bytes.size(); ++i) ASSERT_EQ(bytes[i], pattern(5, i)) << "byte " << i;
+  EXPECT_EQ(b->sga_free(result.value.sga), 0);
+  EXPECT_EQ(a->sga_free(sga), 0);
+}
+
+}  // namespace
