@@ -8,13 +8,22 @@ import { fileURLToPath } from "node:url";
 import { resultsDir, sluiceBin, writeResults } from "./harness.js";
 import { describeMachine } from "./report/machine.js";
 import { renderReport } from "./report/markdown.js";
+import { scriptModule } from "./report/script-module.js";
 import type { BenchModule, ModuleOutcome, RunRecord } from "./report/types.js";
 import udpEcho from "./udp-echo.js";
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** The registry: add a module here (or a standalone script through scriptModule, see bench/README.md). */
-const MODULES: BenchModule[] = [udpEcho];
+const MODULES: BenchModule[] = [
+  udpEcho,
+  scriptModule(
+    "capi-overhead",
+    "LibOS C API against the raw stack (same echo, same AF_XDP queue)",
+    "capi-overhead.ts",
+    benchDir,
+  ),
+];
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");

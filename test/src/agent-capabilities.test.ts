@@ -9,18 +9,22 @@ import { fileURLToPath } from "node:url";
 import { createNetwork, type Network } from "@sluice/netns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ping } from "./support/peer.js";
-import { sluiceBin, startSluice } from "./support/sluice-process.js";
+import { sluiceBin, startProcess } from "./support/sluice-process.js";
 
 const unit = readFileSync(fileURLToPath(new URL("../../infra/systemd/sluice-agent.service", import.meta.url)), "utf8");
 const unitCapabilities = /^AmbientCapabilities=(.*)$/m.exec(unit)![1]!.split(" ");
 
-/** setpriv as an unprivileged uid holding exactly `capabilities` (inheritable, ambient and bounding). */
-function asUnprivileged(capabilities: string[]): string[] {
+/** `sluice ARGS` through setpriv, as an unprivileged uid holding exactly `capabilities` (inheritable,
+ * ambient and bounding). */
+function asUnprivileged(capabilities: string[], args: string[]): string[] {
   const set = ["-all", ...capabilities.map((c) => `+${c.replace(/^CAP_/, "").toLowerCase()}`)].join(",");
   return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"].concat(
     `--inh-caps=${set}`,
     `--ambient-caps=${set}`,
     `--bounding-set=${set}`,
+    process.execPath,
+    sluiceBin,
+    ...args,
   );
 }
 
@@ -54,7 +58,7 @@ describe("the agent unit's capabilities", () => {
   });
 
   it("let a non-root AF_XDP echo instance serve a Linux peer", async () => {
-    const sluice = await startSluice(net, "sluice", echo(), 30_000, asUnprivileged(unitCapabilities));
+    const sluice = await startProcess(net, "sluice", asUnprivileged(unitCapabilities, echo()), 30_000);
     expect(sluice.readyLine).toMatch(/backend=xdp/);
     const result = await ping(net, "peer", "198.18.0.1", 5);
     const stopped = await sluice.stop();
@@ -69,7 +73,7 @@ describe("the agent unit's capabilities", () => {
     const fewer = unitCapabilities.filter((c) => c !== dropped);
     // Native mode only, so a failed attempt is reported as itself rather than as the skb retry's.
     await expect(
-      startSluice(net, "sluice", echo(["--xdp-mode", "drv"]), 30_000, asUnprivileged(fewer)),
+      startProcess(net, "sluice", asUnprivileged(fewer, echo(["--xdp-mode", "drv"])), 30_000),
     ).rejects.toThrow(message);
     await net.exec("sluice", ["ip", "link", "set", "dev", "eth0", "xdp", "off"], { check: false });
   });

@@ -142,4 +142,18 @@ describe("pieces", () => {
     });
     expect(result.throughput![0]!.bars.map((b) => b.value)).toEqual([40000, 90000]);
   });
+
+  it("applies a script's single free-text target to each of its ratios", () => {
+    const result = resultFromScriptOutput({
+      runs: [{ server: "capi", load: "udp", window: 64, roundTripsPerSecond: 9, p50Us: null, p99Us: null }],
+      ratios: { udpWindow64CapiOverRaw: 0.95, tcpBulkCapiOverRaw: null },
+      target: ">= 0.9 (at most 10% throughput overhead)",
+    });
+    expect(result.targets).toEqual([
+      { metric: "udpWindow64CapiOverRaw", value: 0.95, comparison: ">=", bound: 0.9 },
+      { metric: "tcpBulkCapiOverRaw", value: null, comparison: ">=", bound: 0.9 },
+    ]);
+    expect(result.latency).toEqual([]);
+    expect(result.throughput![0]!.bars).toEqual([{ name: "capi, udp, window 64", value: 9 }]);
+  });
 });

@@ -11,6 +11,8 @@ interface ScriptOutput {
   runs?: Array<Record<string, unknown>>;
   ratios?: Record<string, number | null>;
   targets?: Record<string, string>;
+  /** One bound for every ratio, e.g. ">= 0.9 (at most 10% overhead)": its leading ">= N" is used. */
+  target?: string;
   [key: string]: unknown;
 }
 
@@ -25,18 +27,24 @@ export function resultFromScriptOutput(output: ScriptOutput): BenchResult {
   const columns = [...new Set(runs.flatMap((r) => Object.keys(r)))].filter((c) =>
     runs.some((r) => typeof r[c] !== "object" || r[c] === null),
   );
+  // A run's name: its text fields (name, server, load, ...), then its window or connections.
   const label = (r: Record<string, unknown>) =>
     [
-      r.name,
+      ...Object.values(r).filter((v): v is string => typeof v === "string"),
       r.window !== undefined ? `window ${r.window}` : undefined,
       r.connections !== undefined ? `${r.connections} conn` : undefined,
     ]
       .filter((x) => x !== undefined)
       .join(", ");
-  const targets: Target[] = Object.entries(output.targets ?? {}).map(([metric, text]) => ({
+  const bounds: Record<string, string> =
+    output.targets ??
+    (output.target
+      ? Object.fromEntries(Object.keys(output.ratios ?? {}).map((metric) => [metric, output.target!]))
+      : {});
+  const targets: Target[] = Object.entries(bounds).map(([metric, text]) => ({
     metric,
     value: output.ratios?.[metric] ?? null,
-    ...parseBound(text),
+    ...parseBound(/^\s*(>=|<=)\s*-?\d+(\.\d+)?/.exec(text)?.[0] ?? text),
   }));
   const latencyRuns = runs.filter((r) => PERCENTILE_FIELDS.every(([f]) => typeof r[f] === "number"));
   const rateField = columns.find(
