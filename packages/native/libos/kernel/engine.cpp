@@ -311,6 +311,27 @@ void Engine::submit_pending() {
 }
 
 std::size_t Engine::poll(std::span<Completion> out) {
+  const std::size_t produced = harvest(out);
+  submit();
+  return produced;
+}
+
+void Engine::submit() {
+  rearm_starved();
+  submit_pending();
+}
+
+// Starved receives re-arm on the way into the kernel, after the caller had its chance to release.
+void Engine::rearm_starved() {
+  if (!buffers_returned_) return;
+  buffers_returned_ = false;
+  for (std::uint32_t id = slots_.pop_front(starved_); id != kNoSlot; id = slots_.pop_front(starved_)) {
+    ++stats_.rearms;
+    arm(id);
+  }
+}
+
+std::size_t Engine::harvest(std::span<Completion> out) {
   std::size_t produced = drain_local(out);
   while (produced < out.size()) {
     io_uring_cqe* batch[64];
@@ -323,14 +344,6 @@ std::size_t Engine::poll(std::span<Completion> out) {
     }
     io_uring_cq_advance(&ring_, n);
   }
-  if (buffers_returned_) {
-    buffers_returned_ = false;
-    for (std::uint32_t id = slots_.pop_front(starved_); id != kNoSlot; id = slots_.pop_front(starved_)) {
-      ++stats_.rearms;
-      arm(id);
-    }
-  }
-  submit_pending();
   stats_.completions += produced;
   return produced;
 }
@@ -348,7 +361,9 @@ std::size_t Engine::drain_local(std::span<Completion> out) {
 
 int Engine::wait(std::chrono::nanoseconds timeout) {
   if (!local_done_.empty() || io_uring_cq_ready(&ring_) > 0) return 0;
-  if (io_uring_sq_ready(&ring_) > 0) ++stats_.submit_calls;
+  rearm_starved();
+  const unsigned pending = io_uring_sq_ready(&ring_);
+  if (pending > 0) ++stats_.submit_calls;
   ++stats_.wait_calls;
   io_uring_cqe* cqe = nullptr;
   __kernel_timespec limit{};
@@ -359,6 +374,7 @@ int Engine::wait(std::chrono::nanoseconds timeout) {
     limit_or_none = &limit;
   }
   const int rc = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, limit_or_none, nullptr);
+  stats_.sqes_submitted += pending - io_uring_sq_ready(&ring_);
   return rc < 0 ? rc : 0;
 }
 

@@ -82,10 +82,15 @@ class Engine {
   int close(int fd, std::uint64_t token);
 
   /// Writes up to out.size() completions (the budget), then submits everything started since the
-  /// last poll in one io_uring_enter. Never blocks.
+  /// last poll in one io_uring_enter. Never blocks. Same as harvest() then submit().
   std::size_t poll(std::span<Completion> out);
-  /// Blocks until a completion is ready or `timeout` passes (negative: no limit). 0 when ready,
-  /// -ETIME on timeout, -EINTR on a signal.
+  /// The two halves of poll(), for a caller that starts operations in response to completions and
+  /// wants them in the same submit: harvest(), handle, start, submit(). harvest() makes no syscall
+  /// unless the kernel has completions to flush; submit() makes at most one.
+  std::size_t harvest(std::span<Completion> out);
+  void submit();
+  /// Submits anything pending and blocks until a completion is ready or `timeout` passes
+  /// (negative: no limit), in one io_uring_enter. 0 when ready, -ETIME on timeout, -EINTR on a signal.
   int wait(std::chrono::nanoseconds timeout);
   /// Gives a provided buffer from a receive completion back; -EINVAL if the caller does not hold it.
   int release(BufferId buffer);
@@ -113,6 +118,7 @@ class Engine {
   void arm(std::uint32_t id);
   void submit_send(std::uint32_t id);
   void submit_pending();
+  void rearm_starved();
   void complete_locally(std::uint32_t id, std::int32_t result);
   void cancel_queued_on(int fd);
   std::size_t drain_local(std::span<Completion> out);

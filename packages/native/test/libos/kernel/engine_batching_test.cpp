@@ -46,6 +46,51 @@ TEST(KernelEngineBatching, ABurstOfSendsIsOneSubmit) {
   ::close(peer);
 }
 
+TEST(KernelEngineBatching, RepliesStartedBetweenHarvestAndSubmitShareOneSubmit) {
+  Engine engine;
+  Driver driver(engine);
+  const int fd = engine_udp();
+  const int peer = peer_udp();
+  const sockaddr_in to = local_of(fd);
+  ASSERT_EQ(engine.recvfrom(fd, 1, Mode::stream), 0);
+  engine.submit();
+  constexpr int kRequests = 8;
+  for (int i = 0; i < kRequests; ++i) ::sendto(peer, &i, sizeof(i), 0, reinterpret_cast<const sockaddr*>(&to), sizeof(to));
+
+  // Harvest the requests, answer each, and hand all answers to the kernel together.
+  std::array<Completion, kRequests> requests{};
+  std::size_t got = 0;
+  const auto deadline = std::chrono::steady_clock::now() + kPatience;
+  while (got < kRequests && std::chrono::steady_clock::now() < deadline) {
+    const std::size_t n = engine.harvest(std::span(requests).subspan(got));
+    if (n == 0) engine.wait(std::chrono::milliseconds(50));
+    got += n;
+  }
+  ASSERT_EQ(got, static_cast<std::size_t>(kRequests));
+  const auto before = engine.stats();
+  for (std::size_t i = 0; i < got; ++i) {
+    ASSERT_EQ(engine.sendto(fd, requests[i].data, requests[i].peer, 100 + requests[i].buffer), 0);
+  }
+  EXPECT_EQ(engine.unsubmitted(), static_cast<std::uint32_t>(kRequests)) << "harvest and start calls do not submit";
+  EXPECT_EQ(engine.stats().submit_calls, before.submit_calls);
+  engine.submit();
+  EXPECT_EQ(engine.stats().submit_calls - before.submit_calls, 1u);
+  EXPECT_EQ(engine.unsubmitted(), 0u);
+  for (int i = 0; i < kRequests; ++i) {
+    const Completion sent = driver.until([](const Completion& c) { return c.token >= 100; });
+    EXPECT_EQ(sent.result, static_cast<std::int32_t>(sizeof(int)));
+    ASSERT_EQ(engine.release(static_cast<libos::kernel::BufferId>(sent.token - 100)), 0);
+  }
+  int answer = -1;
+  for (int i = 0; i < kRequests; ++i) {
+    ASSERT_EQ(::recv(peer, &answer, sizeof(answer), 0), static_cast<ssize_t>(sizeof(answer)));
+    EXPECT_EQ(answer, i);
+  }
+  EXPECT_EQ(engine.buffers_held(), 0u);
+  engine_close(engine, driver, fd, 2);
+  ::close(peer);
+}
+
 TEST(KernelEngineBatching, TheWaitFdWakesASleeperWhenDataArrives) {
   Engine engine;
   Driver driver(engine);
