@@ -113,6 +113,9 @@ class Engine {
   std::uint32_t unsubmitted() const { return io_uring_sq_ready(&ring_); }
 
  private:
+  /// user_data of the cancel half of close()'s cancel-then-close pair: its completion is ours.
+  static constexpr std::uint64_t kInternal = ~std::uint64_t{0};
+
   std::uint32_t start(Op op, int fd, std::uint64_t token, Mode mode);
   io_uring_sqe* next_sqe();
   void arm(std::uint32_t id);
