@@ -2,6 +2,7 @@
 // byte-exact 4 MiB echo through provided buffers, ordered sends, resets, end of stream, close.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <thread>
@@ -278,6 +279,60 @@ TEST_P(EngineTcp, CloseCancelsEverythingPendingOnTheSocket) {
   EXPECT_GE(cancelled, 2) << "the receive and at least one queued send were cancelled";
   EXPECT_EQ(engine.slots_in_use(), 0u);
   ::close(peer);
+  engine_close(engine, driver, listener, 4);
+}
+
+TEST_P(EngineTcp, OneStreamAcceptTakesManyConnections) {
+  Engine engine(config_for(GetParam()));
+  Driver driver(engine);
+  const int listener = engine_listener();
+  ASSERT_EQ(engine.accept(listener, 1, Mode::stream), 0);
+  engine.submit();
+  const auto before = engine.stats();
+  constexpr int kConnections = 5;
+  std::vector<int> peers;
+  std::vector<int> accepted;
+  for (int i = 0; i < kConnections; ++i) {
+    peers.push_back(peer_connect(local_of(listener)));
+    ASSERT_GE(peers.back(), 0);
+    const Completion c = driver.of(1);
+    ASSERT_GE(c.result, 0);
+    EXPECT_TRUE(c.more);
+    EXPECT_TRUE(same_address(c.peer, local_of(peers.back())));
+    accepted.push_back(c.result);
+  }
+  const auto after = engine.stats();
+  if (engine.multishot_accept_in_use()) {
+    EXPECT_EQ(after.sqes_submitted, before.sqes_submitted) << "the kernel kept the one accept armed";
+  } else {
+    EXPECT_GE(after.rearms - before.rearms, static_cast<std::uint64_t>(kConnections));
+  }
+  std::uint64_t token = 10;
+  for (const int fd : accepted) engine_close(engine, driver, fd, token++);
+  engine_close(engine, driver, listener, token++);
+  for (const int fd : peers) ::close(fd);
+  EXPECT_EQ(engine.slots_in_use(), 0u);
+}
+
+TEST_P(EngineTcp, AOnceReceiveCompletesOnceAndFreesItsSlot) {
+  Engine engine(config_for(GetParam()));
+  Driver driver(engine);
+  const int listener = engine_listener();
+  const int peer = peer_connect(local_of(listener));
+  ASSERT_GE(peer, 0);
+  const int connection = engine_accept_one(engine, driver, listener, 1);
+  const auto bytes = pattern(500, 2);
+  ASSERT_TRUE(write_all(peer, bytes));
+  ASSERT_EQ(engine.recv(connection, 2, Mode::once), 0);
+  const Completion c = driver.of(2);
+  ASSERT_GT(c.result, 0);
+  EXPECT_FALSE(c.more);
+  EXPECT_TRUE(std::equal(c.data.begin(), c.data.end(), bytes.begin()));
+  EXPECT_EQ(engine.slots_in_use(), 0u);
+  EXPECT_EQ(engine.buffers_held(), 1u);
+  EXPECT_EQ(engine.release(c.buffer), 0);
+  ::close(peer);
+  engine_close(engine, driver, connection, 3);
   engine_close(engine, driver, listener, 4);
 }
 
