@@ -47,3 +47,6 @@ export interface NativeBinding {
 
 export const addonPath: string;
 export function loadNative(): NativeBinding;
+
+/** Absolute path of libsluice_preload.so in the release build (it may not be built yet). */
+export const preloadLibraryPath: string;

@@ -5,6 +5,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const addonPath = join(dirname(fileURLToPath(import.meta.url)), "build", "release", "sluice.node");
+/** The LD_PRELOAD library of transparent acceleration (docs/accelerate.md). */
+export const preloadLibraryPath = join(dirname(addonPath), "libsluice_preload.so");
 
 /** @type {import("./index.d.ts").NativeBinding | undefined} */
 let binding;
