@@ -9,3 +9,11 @@ export const EXIT_USAGE = 2;
 export class UsageError extends Error {
   override readonly name = "UsageError";
 }
+
+/** Ends a command with a given exit code (sluice accelerate returns the program's). */
+export class ProgramExit extends Error {
+  override readonly name = "ProgramExit";
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}

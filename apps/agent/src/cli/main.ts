@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerAccelerateCommand } from "./commands/accelerate.js";
 import { registerAgentCommand } from "./commands/agent.js";
 import { registerBenchCommand } from "./commands/bench.js";
 import { registerLogsCommand } from "./commands/logs.js";
@@ -7,7 +8,7 @@ import { registerNodeCommand } from "./commands/node.js";
 import { registerPsCommand } from "./commands/ps.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerStatsCommand } from "./commands/stats.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./exit-codes.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ProgramExit, UsageError } from "./exit-codes.js";
 
 export function buildProgram(): Command {
   const program = new Command("sluice")
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerLogsCommand(program);
   registerAgentCommand(program);
   registerStatsCommand(program);
+  registerAccelerateCommand(program);
   exitOverrideEverywhere(program);
   return program;
 }
@@ -45,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
       // Commander has already printed its one-line message; help and version are not errors.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
+    if (error instanceof ProgramExit) return error.exitCode;
     if (error instanceof UsageError) {
       console.error(`sluice: ${error.message}`);
       return EXIT_USAGE;

@@ -1,0 +1,147 @@
+// Transparent acceleration, first slice: packages/native/preload/test/sockets_probe.c (plain POSIX
+// sockets, no Sluice in it) run under `sluice accelerate` over AF_XDP in a namespace against Linux
+// peers, and the same binary on the kernel. Each run prints what it observed (errno names, counts,
+// byte-exactness); accelerated and kernel runs must agree exactly.
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createNetwork, type Network } from "@sluice/netns";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sluiceBin } from "./support/sluice-process.js";
+
+const PORT = 7100;
+const BYTES = 256 * 1024;
+const probeBin = fileURLToPath(new URL("../../packages/native/build/release/sockets_probe", import.meta.url));
+
+interface Run {
+  ready: Promise<string>;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+/** Starts argv in a host; `ready` resolves with its first `ready ` line, `done` when it exits. */
+function start(net: Network, host: string, argv: string[]): Run {
+  const child = net.spawn(host, argv);
+  let stdout = "";
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (text: string) => {
+    stderr += text;
+  });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("exit", (code) => resolve({ code, stdout, stderr })),
+  );
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stdout!.setEncoding("utf8").on("data", (text: string) => {
+      stdout += text;
+      const line = stdout.split("\n").find((l) => l.startsWith("ready "));
+      if (line) resolve(line);
+    });
+    done.then(({ code }) => reject(new Error(`${argv.join(" ")} exited with ${code} before ready: ${stderr}`)));
+  });
+  ready.catch(() => {});
+  return { ready, done };
+}
+
+/** The JSON summary a probe run printed last. */
+function summary(stdout: string): unknown {
+  const lines = stdout.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]!);
+}
+
+describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared with the kernel", () => {
+  let net: Network;
+  let accelerate: string[];
+
+  beforeAll(async () => {
+    if (!existsSync(probeBin)) throw new Error(`${probeBin} is missing: npm run build -w @sluice/native`);
+    net = await createNetwork({ hosts: ["sluice", "peer", "kernel"] });
+    // The peer would otherwise hand over oversized TSO frames and partial checksums (pitfalls 1, 8).
+    await net.setOffloads("peer", { tx: false, tso: false, gso: false });
+    await net.exec("sluice", ["ip", "addr", "flush", "dev", "eth0"]);
+    const sluice = net.host("sluice");
+    // Sleeping on the device when idle (--no-busy-poll) keeps the shared test machine's cores free.
+    accelerate = [process.execPath, sluiceBin, "accelerate", "--backend", "xdp", "--iface", sluice.iface];
+    accelerate.push("--ip", `${sluice.ip}/${sluice.prefixLength}`, "--no-busy-poll", "--tcp-connections", "16", "--");
+  });
+
+  afterAll(async () => {
+    await net?.destroy();
+  });
+
+  async function serveOnce(host: string, prefix: string[]) {
+    const server = start(net, host, [...prefix, probeBin, "server", String(PORT), "1"]);
+    expect(await server.ready).toBe(`ready ${PORT}`);
+    const client = await net.exec("peer", [probeBin, "client", net.host(host).ip, String(PORT), String(BYTES)], {
+      timeoutMs: 60_000,
+    });
+    const served = await server.done;
+    expect(served.stderr).toBe("");
+    expect(served.code).toBe(0);
+    return { client: summary(client.stdout), server: summary(served.stdout) };
+  }
+
+  it("serves a Linux client from a blocking echo server exactly as the kernel does", async () => {
+    const onKernel = await serveOnce("kernel", []);
+    expect(onKernel.server).toEqual({ connections: 1, peers_named: 1, echoed: BYTES });
+    expect(onKernel.client).toEqual({
+      connect: "EINPROGRESS",
+      so_error: "0",
+      early_read: "EAGAIN",
+      nodelay: 1,
+      sent: BYTES,
+      received: BYTES,
+      mismatched: 0,
+      refused_connect: "EINPROGRESS",
+      refused_so_error: "ECONNREFUSED",
+    });
+    const accelerated = await serveOnce("sluice", accelerate);
+    expect(accelerated).toEqual(onKernel);
+  });
+
+  it("runs a non-blocking client (EINPROGRESS, poll, SO_ERROR, EAGAIN) against a Linux server as the kernel does", async () => {
+    async function clientRun(host: string, prefix: string[]) {
+      const server = start(net, "peer", [probeBin, "server", String(PORT), "1"]);
+      await server.ready;
+      const client = await net.exec(
+        host,
+        [...prefix, probeBin, "client", net.host("peer").ip, String(PORT), String(BYTES)],
+        { timeoutMs: 60_000, check: false },
+      );
+      expect(client.stderr).toBe("");
+      expect(client.code).toBe(0);
+      const served = await server.done;
+      expect(summary(served.stdout)).toEqual({ connections: 1, peers_named: 1, echoed: BYTES });
+      return summary(client.stdout);
+    }
+    const onKernel = await clientRun("kernel", []);
+    expect(onKernel).toMatchObject({ connect: "EINPROGRESS", early_read: "EAGAIN", mismatched: 0, received: BYTES });
+    expect(await clientRun("sluice", accelerate)).toEqual(onKernel);
+  });
+
+  it("passes the program's exit code through and refuses bad usage with exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-accelerate-"));
+    const config = join(dir, "config.json");
+    writeFileSync(config, JSON.stringify({ backend: "xdp", interface: "eth0", ipv4: "198.18.0.1/24" }));
+    // sh opens no IPv4 socket, so the LibOS never starts: the exit code is the program's own.
+    const exited = await net.exec(
+      "sluice",
+      [process.execPath, sluiceBin, "accelerate", "--config", config, "--", "sh", "-c", "exit 7"],
+      {
+        check: false,
+      },
+    );
+    expect(exited.code).toBe(7);
+    const noInstance = await net.exec("sluice", [process.execPath, sluiceBin, "accelerate", "--", "true"], {
+      check: false,
+    });
+    expect(noInstance.code).toBe(2);
+    expect(noInstance.stderr.trim()).toBe("sluice: give --config FILE or --backend with the instance flags");
+    const both = await net.exec(
+      "sluice",
+      [process.execPath, sluiceBin, "accelerate", "--config", config, "--backend", "xdp", "--", "true"],
+      { check: false },
+    );
+    expect(both.code).toBe(2);
+    expect(both.stderr.trim()).toBe("sluice: --config and --backend exclude each other");
+  });
+});
