@@ -116,6 +116,12 @@ describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared w
     const onKernel = await clientRun("kernel", []);
     expect(onKernel).toMatchObject({ connect: "EINPROGRESS", early_read: "EAGAIN", mismatched: 0, received: BYTES });
     expect(await clientRun("sluice", accelerate)).toEqual(onKernel);
+    // The sluice host's kernel has no address, so only the Sluice stack can have carried that run.
+    const unaccelerated = await net.exec("sluice", [probeBin, "client", net.host("peer").ip, String(PORT), "1"], {
+      check: false,
+    });
+    expect(unaccelerated.code).toBe(1);
+    expect(unaccelerated.stderr.trim()).toBe("sockets_probe: connect: Network is unreachable");
   });
 
   it("passes the program's exit code through and refuses bad usage with exit 2", async () => {
@@ -143,5 +149,19 @@ describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared w
     );
     expect(both.code).toBe(2);
     expect(both.stderr.trim()).toBe("sluice: --config and --backend exclude each other");
+
+    // A configuration the LibOS refuses: the program's first IPv4 socket() fails, with the reason.
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ backend: "xdp", interface: "eth0", ipv4: "198.18.0.1/24", tcp: { congestion: "vegas" } }));
+    const refused = await net.exec(
+      "sluice",
+      [process.execPath, sluiceBin, "accelerate", "--config", bad, "--", probeBin, "client", "198.18.0.2", "1", "1"],
+      { check: false },
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split("\n")).toEqual([
+      'sluice preload: cannot start the LibOS: config.tcp.congestion: expected "cubic" or "newreno", got "vegas"',
+      "sockets_probe: socket: Invalid argument",
+    ]);
   });
 });

@@ -111,8 +111,8 @@ static int client(const char* host, int port, size_t bytes) {
 
   int connect_errno, so_error;
   int fd = connect_nonblocking(host, port, &connect_errno, &so_error);
-  if (so_error != 0) {
-    fprintf(stderr, "sockets_probe: connect: %s\n", strerror(so_error));
+  if (so_error != 0 || (connect_errno != 0 && connect_errno != EINPROGRESS)) {
+    fprintf(stderr, "sockets_probe: connect: %s\n", strerror(so_error != 0 ? so_error : connect_errno));
     return 1;
   }
   char probe;
