@@ -124,6 +124,30 @@ describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared w
     expect(unaccelerated.stderr.trim()).toBe("sockets_probe: connect: Network is unreachable");
   });
 
+  it("echoes UDP datagrams of every size both ways as the kernel does", async () => {
+    const COUNT = 1472;
+    async function exchange(serverHost: string, serverPrefix: string[], clientHost: string, clientPrefix: string[]) {
+      const server = start(net, serverHost, [...serverPrefix, probeBin, "udp-server", String(PORT), String(COUNT)]);
+      await server.ready;
+      const client = await net.exec(
+        clientHost,
+        [...clientPrefix, probeBin, "udp-client", net.host(serverHost).ip, String(PORT), String(COUNT)],
+        { timeoutMs: 60_000, check: false },
+      );
+      expect(client.stderr).toBe("");
+      const served = await server.done;
+      expect(served.stderr).toBe("");
+      return { client: summary(client.stdout), server: summary(served.stdout) };
+    }
+    const onKernel = await exchange("kernel", [], "peer", []);
+    expect(onKernel).toEqual({
+      client: { early_recv: "EAGAIN", peer_matches: 1, echoed: COUNT, mismatched: 0 },
+      server: { datagrams: COUNT, bytes: (COUNT * (COUNT + 1)) / 2 },
+    });
+    expect(await exchange("sluice", accelerate, "peer", [])).toEqual(onKernel);
+    expect(await exchange("peer", [], "sluice", accelerate)).toEqual(onKernel);
+  });
+
   it("passes the program's exit code through and refuses bad usage with exit 2", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sluice-accelerate-"));
     const config = join(dir, "config.json");
@@ -152,7 +176,10 @@ describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared w
 
     // A configuration the LibOS refuses: the program's first IPv4 socket() fails, with the reason.
     const bad = join(dir, "bad.json");
-    writeFileSync(bad, JSON.stringify({ backend: "xdp", interface: "eth0", ipv4: "198.18.0.1/24", tcp: { congestion: "vegas" } }));
+    writeFileSync(
+      bad,
+      JSON.stringify({ backend: "xdp", interface: "eth0", ipv4: "198.18.0.1/24", tcp: { congestion: "vegas" } }),
+    );
     const refused = await net.exec(
       "sluice",
       [process.execPath, sluiceBin, "accelerate", "--config", bad, "--", probeBin, "client", "198.18.0.2", "1", "1"],
@@ -160,7 +187,7 @@ describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared w
     );
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split("\n")).toEqual([
-      'sluice preload: cannot start the LibOS: config.tcp.congestion: expected "cubic" or "newreno", got "vegas"',
+      `sluice preload: cannot start the LibOS: ${bad}: config.tcp.congestion: expected "cubic" or "newreno", got "vegas"`,
       "sockets_probe: socket: Invalid argument",
     ]);
   });

@@ -9,6 +9,11 @@
  *     non-blocking client: connect (EINPROGRESS), poll, SO_ERROR, a read before any data (EAGAIN),
  *     TCP_NODELAY, BYTES of a pattern echoed back byte-exactly through poll; before all that, a
  *     connect to PORT+1 where nothing listens (ECONNREFUSED through SO_ERROR).
+ *   sockets_probe udp-server PORT COUNT
+ *     blocking UDP echo: recvfrom/sendto COUNT datagrams; "ready PORT", then a JSON summary.
+ *   sockets_probe udp-client HOST PORT COUNT
+ *     connected UDP socket: a MSG_DONTWAIT recv before anything (EAGAIN), getpeername, then one
+ *     datagram of each size 1..COUNT through send/poll/recv, resent if an answer is late.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -164,9 +169,70 @@ static int client(const char* host, int port, size_t bytes) {
   return 0;
 }
 
+static int udp_serve(int port, int count) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) die("socket");
+  struct sockaddr_in local = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  if (bind(fd, (struct sockaddr*)&local, sizeof local) < 0) die("bind");
+  printf("ready %d\n", port);
+  fflush(stdout);
+  long bytes = 0;
+  char buf[2048];
+  for (int i = 0; i < count; ++i) {
+    struct sockaddr_in from;
+    socklen_t from_len = sizeof from;
+    ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr*)&from, &from_len);
+    if (n < 0) die("recvfrom");
+    if (sendto(fd, buf, (size_t)n, 0, (struct sockaddr*)&from, from_len) != n) die("sendto");
+    bytes += n;
+  }
+  close(fd);
+  printf("{\"datagrams\":%d,\"bytes\":%ld}\n", count, bytes);
+  return 0;
+}
+
+static int udp_client(const char* host, int port, int count) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) die("socket");
+  struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  inet_pton(AF_INET, host, &to.sin_addr);
+  if (connect(fd, (struct sockaddr*)&to, sizeof to) < 0) die("connect");
+  char buf[2048], in[2048];
+  ssize_t early = recv(fd, in, sizeof in, MSG_DONTWAIT);
+  int early_errno = early < 0 ? errno : 0;
+  struct sockaddr_in peer;
+  socklen_t peer_len = sizeof peer;
+  if (getpeername(fd, (struct sockaddr*)&peer, &peer_len) < 0) die("getpeername");
+  int peer_matches = peer.sin_port == to.sin_port && peer.sin_addr.s_addr == to.sin_addr.s_addr;
+  int echoed = 0, mismatched = 0;
+  for (int size = 1; size <= count; ++size) {
+    for (int i = 0; i < size; ++i) buf[i] = (char)pattern((size_t)(size + i));
+    int answered = 0;
+    for (int attempt = 0; attempt < 5 && !answered; ++attempt) {
+      if (send(fd, buf, (size_t)size, 0) != size) die("send");
+      while (!answered && (wait_for(fd, POLLIN) & POLLIN)) {
+        ssize_t n = recv(fd, in, sizeof in, 0);
+        if (n < 0) die("recv");
+        if (n != size) continue; /* a late answer to an earlier resend */
+        answered = 1;
+        if (memcmp(in, buf, (size_t)n) != 0) ++mismatched;
+      }
+    }
+    echoed += answered;
+  }
+  close(fd);
+  printf("{\"early_recv\":\"%s\",\"peer_matches\":%d,\"echoed\":%d,\"mismatched\":%d}\n", errno_name(early_errno),
+         peer_matches, echoed, mismatched);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc == 4 && strcmp(argv[1], "server") == 0) return serve(atoi(argv[2]), atoi(argv[3]));
   if (argc == 5 && strcmp(argv[1], "client") == 0) return client(argv[2], atoi(argv[3]), strtoul(argv[4], NULL, 10));
-  fprintf(stderr, "usage: sockets_probe server PORT CONNECTIONS | client HOST PORT BYTES\n");
+  if (argc == 4 && strcmp(argv[1], "udp-server") == 0) return udp_serve(atoi(argv[2]), atoi(argv[3]));
+  if (argc == 5 && strcmp(argv[1], "udp-client") == 0) return udp_client(argv[2], atoi(argv[3]), atoi(argv[4]));
+  fprintf(stderr,
+          "usage: sockets_probe server PORT CONNECTIONS | client HOST PORT BYTES | udp-server PORT COUNT |"
+          " udp-client HOST PORT COUNT\n");
   return 2;
 }
