@@ -91,6 +91,7 @@ describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared w
       sent: BYTES,
       received: BYTES,
       mismatched: 0,
+      pipe_seen: 1,
       refused_connect: "EINPROGRESS",
       refused_so_error: "ECONNREFUSED",
     });
@@ -114,7 +115,13 @@ describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared w
       return summary(client.stdout);
     }
     const onKernel = await clientRun("kernel", []);
-    expect(onKernel).toMatchObject({ connect: "EINPROGRESS", early_read: "EAGAIN", mismatched: 0, received: BYTES });
+    expect(onKernel).toMatchObject({
+      connect: "EINPROGRESS",
+      early_read: "EAGAIN",
+      mismatched: 0,
+      received: BYTES,
+      pipe_seen: 1,
+    });
     expect(await clientRun("sluice", accelerate)).toEqual(onKernel);
     // The sluice host's kernel has no address, so only the Sluice stack can have carried that run.
     const unaccelerated = await net.exec("sluice", [probeBin, "client", net.host("peer").ip, String(PORT), "1"], {

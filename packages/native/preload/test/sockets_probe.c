@@ -7,7 +7,8 @@
  *     prints "ready PORT" once listening and a JSON summary after CONNECTIONS connections.
  *   sockets_probe client HOST PORT BYTES
  *     non-blocking client: connect (EINPROGRESS), poll, SO_ERROR, a read before any data (EAGAIN),
- *     TCP_NODELAY, BYTES of a pattern echoed back byte-exactly through poll; before all that, a
+ *     TCP_NODELAY, BYTES of a pattern echoed back byte-exactly through poll (with a pipe, a kernel
+ *     fd, in the same poll set); before all that, a
  *     connect to PORT+1 where nothing listens (ECONNREFUSED through SO_ERROR).
  *   sockets_probe udp-server PORT COUNT
  *     blocking UDP echo: recvfrom/sendto COUNT datagrams; "ready PORT", then a JSON summary.
@@ -131,11 +132,24 @@ static int client(const char* host, int port, size_t bytes) {
   int on = 1; /* already non-blocking through fcntl; FIONBIO must agree */
   if (ioctl(fd, FIONBIO, &on) < 0) die("FIONBIO");
 
+  /* A pipe (a kernel fd) polled in the same set as the socket: its byte must be seen exactly once. */
+  int pipe_fds[2];
+  if (pipe(pipe_fds) < 0) die("pipe");
+  if (write(pipe_fds[1], "p", 1) != 1) die("pipe write");
+  int pipe_seen = 0;
+
   size_t sent = 0, received = 0, mismatched = 0, eagain_writes = 0;
   char out[4096], in[4096];
   while (received < bytes) {
-    short want = POLLIN | (sent < bytes ? POLLOUT : 0);
-    int revents = wait_for(fd, want);
+    struct pollfd set[2] = {{.fd = fd, .events = (short)(POLLIN | (sent < bytes ? POLLOUT : 0))},
+                            {.fd = pipe_fds[0], .events = POLLIN}};
+    if (poll(set, 2, 30000) < 0) die("poll");
+    if (set[1].revents & POLLIN) {
+      char byte;
+      if (read(pipe_fds[0], &byte, 1) == 1 && byte == 'p') ++pipe_seen;
+    }
+    int revents = set[0].revents;
+    if (revents == 0 && set[1].revents != 0) continue;
     if (revents == 0) {
       fprintf(stderr, "sockets_probe: stalled at %zu/%zu\n", received, bytes);
       return 1;
@@ -163,9 +177,9 @@ static int client(const char* host, int port, size_t bytes) {
   (void)eagain_writes; /* how often the send side filled up depends on timing: not reported */
   printf(
       "{\"connect\":\"%s\",\"so_error\":\"%s\",\"early_read\":\"%s\",\"nodelay\":%d,\"sent\":%zu,"
-      "\"received\":%zu,\"mismatched\":%zu,\"refused_connect\":\"%s\",\"refused_so_error\":\"%s\"}\n",
+      "\"received\":%zu,\"mismatched\":%zu,\"pipe_seen\":%d,\"refused_connect\":\"%s\",\"refused_so_error\":\"%s\"}\n",
       errno_name(connect_errno), errno_name(so_error), errno_name(early_errno), nodelay != 0, sent, received,
-      mismatched, errno_name(refused_connect_errno), errno_name(refused_so_error));
+      mismatched, pipe_seen, errno_name(refused_connect_errno), errno_name(refused_so_error));
   return 0;
 }
 
