@@ -32,6 +32,7 @@ const DEBIAN_PACKAGES = {
   wrk: "real HTTP load client",
   "redis-tools": "redis-cli and redis-benchmark",
   curl: "real HTTP client",
+  python3: "an unmodified program (python3 -m http.server) in the transparent-acceleration tests",
   tcpdump: "reads pcap captures back in device tests",
   chromium: "browser tests (Playwright drives Debian's Chromium)",
   postgresql: "the control plane's database tests also run against a real PostgreSQL server",

@@ -2,7 +2,7 @@
 // sockets, no Sluice in it) run under `sluice accelerate` over AF_XDP in a namespace against Linux
 // peers, and the same binary on the kernel. Each run prints what it observed (errno names, counts,
 // byte-exactness); accelerated and kernel runs must agree exactly.
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,10 +17,12 @@ const probeBin = fileURLToPath(new URL("../../packages/native/build/release/sock
 interface Run {
   ready: Promise<string>;
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  kill(signal: NodeJS.Signals): void;
 }
 
-/** Starts argv in a host; `ready` resolves with its first `ready ` line, `done` when it exits. */
-function start(net: Network, host: string, argv: string[]): Run {
+/** Starts argv in a host; `ready` resolves with its first line starting with `readyPrefix`, `done`
+ *  when it exits. */
+function start(net: Network, host: string, argv: string[], readyPrefix = "ready "): Run {
   const child = net.spawn(host, argv);
   let stdout = "";
   let stderr = "";
@@ -33,13 +35,13 @@ function start(net: Network, host: string, argv: string[]): Run {
   const ready = new Promise<string>((resolve, reject) => {
     child.stdout!.setEncoding("utf8").on("data", (text: string) => {
       stdout += text;
-      const line = stdout.split("\n").find((l) => l.startsWith("ready "));
+      const line = stdout.split("\n").find((l) => l.startsWith(readyPrefix));
       if (line) resolve(line);
     });
     done.then(({ code }) => reject(new Error(`${argv.join(" ")} exited with ${code} before ready: ${stderr}`)));
   });
   ready.catch(() => {});
-  return { ready, done };
+  return { ready, done, kill: (signal: NodeJS.Signals) => child.kill(signal) };
 }
 
 /** The JSON summary a probe run printed last. */
@@ -153,6 +155,33 @@ describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared w
     });
     expect(await exchange("sluice", accelerate, "peer", [])).toEqual(onKernel);
     expect(await exchange("peer", [], "sluice", accelerate)).toEqual(onKernel);
+  });
+
+  it("serves files to curl from an unmodified python3 -m http.server (threads, poll)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-accelerate-www-"));
+    const body = Buffer.alloc(300_000);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 31 + 7) % 251;
+    writeFileSync(join(dir, "blob.bin"), body);
+    const ip = net.host("sluice").ip;
+    const server = start(
+      net,
+      "sluice",
+      [...accelerate, "/usr/bin/python3", "-u", "-m", "http.server", String(PORT), "--bind", ip, "--directory", dir],
+      "Serving HTTP on",
+    );
+    await server.ready;
+    try {
+      for (let i = 0; i < 3; i++) {
+        const out = join(dir, `got-${i}.bin`);
+        await net.exec("peer", ["curl", "-sS", "--max-time", "30", "-o", out, `http://${ip}:${PORT}/blob.bin`], {
+          timeoutMs: 60_000,
+        });
+        expect(readFileSync(out).equals(body)).toBe(true);
+      }
+    } finally {
+      server.kill("SIGINT");
+      await server.done;
+    }
   });
 
   it("passes the program's exit code through and refuses bad usage with exit 2", async () => {

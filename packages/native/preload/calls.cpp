@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 #include "preload/engine.hpp"
 #include "preload/libc.hpp"
@@ -158,6 +159,7 @@ SluiceSocket* lookup(int fd) { return socket_of_fd(fd); }
 using namespace sluice::preload;
 
 extern "C" int slp_socket(int domain, int type, int protocol) {
+  const std::lock_guard guard(libos_lock());
   const int kind = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (domain != AF_INET || (kind != SOCK_STREAM && kind != SOCK_DGRAM)) return SLP_PASSTHROUGH;
   const int started = ensure_started();
@@ -173,6 +175,7 @@ extern "C" int slp_socket(int domain, int type, int protocol) {
 }
 
 extern "C" int slp_bind(int fd, const struct sockaddr* addr, socklen_t len) {
+  const std::lock_guard guard(libos_lock());
   SluiceSocket* socket = lookup(fd);
   const int rc = sl_bind(socket->qd, addr, len);
   if (rc == 0) {
@@ -183,6 +186,7 @@ extern "C" int slp_bind(int fd, const struct sockaddr* addr, socklen_t len) {
 }
 
 extern "C" int slp_listen(int fd, int backlog) {
+  const std::lock_guard guard(libos_lock());
   SluiceSocket* socket = lookup(fd);
   const int rc = sl_listen(socket->qd, backlog);
   if (rc < 0) return rc;
@@ -192,6 +196,7 @@ extern "C" int slp_listen(int fd, int backlog) {
 }
 
 extern "C" int slp_accept(int fd, struct sockaddr* addr, socklen_t* len, int flags) {
+  const std::lock_guard guard(libos_lock());
   SluiceSocket* listener = lookup(fd);
   if (listener->state != SocketState::listening) return -EINVAL;
   if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != 0) return -EINVAL;
@@ -217,6 +222,7 @@ extern "C" int slp_accept(int fd, struct sockaddr* addr, socklen_t* len, int fla
 }
 
 extern "C" int slp_connect(int fd, const struct sockaddr* addr, socklen_t len) {
+  const std::lock_guard guard(libos_lock());
   SluiceSocket* socket = lookup(fd);
   if (!socket->tcp) {
     if (addr == nullptr || len < sizeof(sockaddr_in)) return -EINVAL;
@@ -262,6 +268,7 @@ extern "C" int slp_connect(int fd, const struct sockaddr* addr, socklen_t len) {
 }
 
 extern "C" ssize_t slp_recvfrom(int fd, void* buf, size_t len, int flags, struct sockaddr* addr, socklen_t* addrlen) {
+  const std::lock_guard guard(libos_lock());
   SluiceSocket* socket = lookup(fd);
   if ((flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_NOSIGNAL | MSG_CMSG_CLOEXEC)) != 0) return -EOPNOTSUPP;
   if (socket->tcp && (socket->state == SocketState::fresh || socket->state == SocketState::listening)) return -ENOTCONN;
@@ -289,6 +296,7 @@ extern "C" ssize_t slp_recvfrom(int fd, void* buf, size_t len, int flags, struct
 
 extern "C" ssize_t slp_sendto(int fd, const void* buf, size_t len, int flags, const struct sockaddr* addr,
                               socklen_t addrlen) {
+  const std::lock_guard guard(libos_lock());
   SluiceSocket* socket = lookup(fd);
   if ((flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE)) != 0) return -EOPNOTSUPP;
   if (socket->tcp) {
@@ -299,11 +307,13 @@ extern "C" ssize_t slp_sendto(int fd, const void* buf, size_t len, int flags, co
 }
 
 extern "C" int slp_close(int fd) {
+  const std::lock_guard guard(libos_lock());
   release(lookup(fd));
   return 0;
 }
 
 extern "C" int slp_shutdown(int fd, int how) {
+  const std::lock_guard guard(libos_lock());
   SluiceSocket* socket = lookup(fd);
   if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return -EINVAL;
   if (socket->tcp && socket->state != SocketState::connected) return -ENOTCONN;
@@ -314,10 +324,12 @@ extern "C" int slp_shutdown(int fd, int how) {
 }
 
 extern "C" int slp_setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
+  const std::lock_guard guard(libos_lock());
   return sl_setsockopt(lookup(fd)->qd, level, name, value, len);
 }
 
 extern "C" int slp_getsockopt(int fd, int level, int name, void* value, socklen_t* len) {
+  const std::lock_guard guard(libos_lock());
   SluiceSocket* socket = lookup(fd);
   if (level == SOL_SOCKET && (name == SO_ERROR || name == SO_TYPE || name == SO_DOMAIN)) {
     if (value == nullptr || len == nullptr || *len < sizeof(int)) return -EINVAL;
@@ -336,10 +348,12 @@ extern "C" int slp_getsockopt(int fd, int level, int name, void* value, socklen_
 }
 
 extern "C" int slp_getsockname(int fd, struct sockaddr* addr, socklen_t* len) {
+  const std::lock_guard guard(libos_lock());
   return sl_getsockname(lookup(fd)->qd, addr, len);
 }
 
 extern "C" int slp_getpeername(int fd, struct sockaddr* addr, socklen_t* len) {
+  const std::lock_guard guard(libos_lock());
   SluiceSocket* socket = lookup(fd);
   if (!socket->tcp) {
     if (!socket->has_peer) return -ENOTCONN;
@@ -351,6 +365,7 @@ extern "C" int slp_getpeername(int fd, struct sockaddr* addr, socklen_t* len) {
 }
 
 extern "C" int slp_fcntl(int fd, int cmd, long arg) {
+  const std::lock_guard guard(libos_lock());
   SluiceSocket* socket = lookup(fd);
   switch (cmd) {
     case F_GETFL: return O_RDWR | (socket->nonblocking ? O_NONBLOCK : 0);
@@ -367,6 +382,7 @@ extern "C" int slp_fcntl(int fd, int cmd, long arg) {
 }
 
 extern "C" int slp_ioctl(int fd, unsigned long request, void* arg) {
+  const std::lock_guard guard(libos_lock());
   SluiceSocket* socket = lookup(fd);
   if (arg == nullptr) return -EFAULT;
   if (request == FIONBIO) {

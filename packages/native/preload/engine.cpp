@@ -116,6 +116,11 @@ int start_libos(const char* config) {
 
 }  // namespace
 
+std::recursive_mutex& libos_lock() {
+  static std::recursive_mutex lock;
+  return lock;
+}
+
 int ensure_started() {
   switch (startup) {
     case Startup::running:
@@ -251,7 +256,7 @@ int max_pushes() { return max_pushes_in_flight; }
 
 void wait_for(SluiceSocket& socket, short events) {
   struct pollfd one {socket.fd, events, 0};
-  slp_poll(&one, 1, -1);
+  poll_sockets(&one, 1, -1);
 }
 
 }  // namespace sluice::preload

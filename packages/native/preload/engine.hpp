@@ -4,9 +4,18 @@
 
 #include <poll.h>
 
+#include <mutex>
+
 #include "preload/sluice_socket.hpp"
 
 namespace sluice::preload {
+
+/** The LibOS is single-threaded: every slp_* call holds this lock (recursive: sl_init may call
+ *  socket() itself), and poll drops it while it sleeps so other threads can use their sockets. */
+std::recursive_mutex& libos_lock();
+
+/** poll(2) over kernel and Sluice fds; the caller holds libos_lock(). */
+int poll_sockets(struct pollfd* fds, nfds_t nfds, int timeout_ms);
 
 /** Starts the LibOS from SLUICE_CONFIG on first need. 0, or -errno after printing why (once);
  *  1 when SLUICE_CONFIG is unset (the process runs unaccelerated). */

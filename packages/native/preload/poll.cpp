@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <mutex>
 #include <vector>
 
 #include "preload/engine.hpp"
@@ -41,6 +42,11 @@ using namespace sluice::preload;
 extern "C" int slp_owns(int fd) { return socket_of_fd(fd) != nullptr; }
 
 extern "C" int slp_poll(struct pollfd* fds, nfds_t nfds, int timeout_ms) {
+  const std::lock_guard guard(libos_lock());
+  return poll_sockets(fds, nfds, timeout_ms);
+}
+
+int sluice::preload::poll_sockets(struct pollfd* fds, nfds_t nfds, int timeout_ms) {
   // Kernel entries go to the real poll in a copy: Sluice entries become -1 (ignored by the kernel)
   // and the last slot is the LibOS wait fd. Grown once, reused after (no allocation per call).
   thread_local std::vector<struct pollfd> kernel;
@@ -60,7 +66,9 @@ extern "C" int slp_poll(struct pollfd* fds, nfds_t nfds, int timeout_ms) {
       sleep_ms = wait > INT_MAX ? INT_MAX : static_cast<int>(wait);
     }
     kernel[nfds] = {sleep_ms == 0 ? -1 : sl_wait_fd(), POLLIN, 0};
+    if (sleep_ms != 0) libos_lock().unlock();  // other threads may use their sockets meanwhile
     const int rc = real_libc().poll(kernel.data(), nfds + 1, sleep_ms);
+    if (sleep_ms != 0) libos_lock().lock();
     if (rc < 0) return -errno;
     int kernel_ready = 0;
     for (nfds_t i = 0; i < nfds; ++i) {
