@@ -72,12 +72,13 @@ ssize_t receive_datagram(SluiceSocket& socket, char* buf, std::size_t len, int f
   return static_cast<ssize_t>(copied);
 }
 
-/** One push of up to push_chunk bytes: the count, or -errno (-EAGAIN when out of buffers). */
+/** One push: a datagram (`to` set) whole, stream bytes up to push_chunk. The count, or -errno
+ *  (-EAGAIN when out of buffers, -EMSGSIZE for a datagram larger than an sga holds). */
 ssize_t push_once(SluiceSocket& socket, const char* buf, std::size_t len, const sockaddr_in* to) {
   sl_sga_t sga{};
-  std::size_t chunk = std::min(len, push_chunk);
+  std::size_t chunk = to != nullptr ? len : std::min(len, push_chunk);
   int rc = sl_sga_alloc(chunk, &sga);
-  while (rc == -EMSGSIZE && chunk > 1) {
+  while (rc == -EMSGSIZE && to == nullptr && chunk > 1) {
     push_chunk = chunk = chunk / 2;
     rc = sl_sga_alloc(chunk, &sga);
   }
@@ -140,7 +141,6 @@ ssize_t send_datagram(SluiceSocket& socket, const char* buf, std::size_t len, in
   for (;;) {
     make_progress();
     const ssize_t n = socket.pushes_in_flight < max_pushes() ? push_once(socket, buf, len, &to) : -EAGAIN;
-    if (n >= 0 && static_cast<std::size_t>(n) < len) return -EMSGSIZE;  // a datagram goes whole or not at all
     if (n >= 0) {
       socket.bound = true;  // pushto binds an ephemeral port, as sendto does
       arm_pop(socket);
