@@ -1,0 +1,60 @@
+#include "apps/buffered_tcp_server.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace sluice::apps {
+
+void BufferedTcpServer::start(Instant now, runtime::StackInstance& instance) {
+  TcpServer::start(now, instance);
+  const iface::InterfaceConfig& config = instance.interface().config();
+  pending_.assign(config.tcp_connections, Pending{});
+  // A reply larger than the whole send buffer could never be handed over: cap it there.
+  replies_.assign(std::min<std::size_t>(limits_.max_reply, config.tcp.send_buffer), 0);
+}
+
+void BufferedTcpServer::opened(iface::Interface&, int id) {
+  Pending& pending = pending_[static_cast<std::size_t>(id)];
+  if (pending.bytes.size() != limits_.max_request) pending.bytes.assign(limits_.max_request, 0);
+  pending.size = 0;
+}
+
+bool BufferedTcpServer::serve(Instant now, iface::Interface& stack, int id) {
+  const socket::tcp::Connection* connection = stack.tcp_connection(id);
+  if (connection == nullptr) return false;
+  Pending& pending = pending_[static_cast<std::size_t>(id)];
+  for (;;) {
+    const std::size_t room = std::min(connection->send_space(), replies_.size());
+    const Exchange exchange =
+        handle(now, id, std::span(pending.bytes).first(pending.size), std::span(replies_).first(room));
+    if (exchange.written > 0) {
+      const long sent = stack.tcp_send(now, id, std::span(replies_).first(exchange.written));
+      if (sent != static_cast<long>(exchange.written)) return false;  // cannot happen: room was checked
+      counters_.bytes_sent += exchange.written;
+    }
+    if (exchange.consumed > 0) {
+      pending.size -= exchange.consumed;
+      std::memmove(pending.bytes.data(), pending.bytes.data() + exchange.consumed, pending.size);
+    }
+    if (exchange.next == Wait::close) return false;  // graceful: the replies go out before the FIN
+    if (exchange.next == Wait::output) return true;   // the writable event brings us back
+    if (pending.size == pending.bytes.size()) {
+      // The protocol should have refused a request this long itself; never wait forever on it.
+      oversized_ += 1;
+      return false;
+    }
+    const long n = stack.tcp_receive(id, std::span(pending.bytes).subspan(pending.size));
+    if (n == -EAGAIN) return true;
+    if (n <= 0) return false;  // end of stream, or the error that ended it
+    counters_.bytes_received += static_cast<std::uint64_t>(n);
+    pending.size += static_cast<std::size_t>(n);
+  }
+}
+
+void BufferedTcpServer::describe_counters(runtime::CounterTable& table) const {
+  TcpServer::describe_counters(table);
+  table.add("app", "oversized", oversized_);
+}
+
+}  // namespace sluice::apps
