@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include "apps/http/http_server.hpp"
+#include "apps/kv/kv_server.hpp"
 #include "apps/kernel_udp.hpp"
 #include "apps/sockperf_server.hpp"
 #include "apps/sockperf_tcp_server.hpp"
@@ -18,12 +20,15 @@ namespace sluice::apps {
 
 namespace {
 
-std::unique_ptr<runtime::App> make_app(const AppSpec& spec) {
+/// `counters` is the instance's table, for apps that report it (http's /stats); complete before start().
+std::unique_ptr<runtime::App> make_app(const AppSpec& spec, const runtime::CounterTable& counters) {
   if (spec.proto == "tcp") {
+    if (spec.app == "kv") return std::make_unique<KvServer>(spec.port, spec.kv);
+    if (spec.app == "http") return std::make_unique<HttpServer>(spec.port, &counters);
     if (spec.app == "echo") return std::make_unique<TcpEcho>(spec.port);
     if (spec.app == "sink") return std::make_unique<TcpSink>(spec.port);
     if (spec.app == "sockperf") return std::make_unique<SockperfTcpServer>(spec.port);
-    throw Error(EINVAL, "unknown app \"" + spec.app + "\" over tcp; tcp serves echo, sink and sockperf");
+    throw Error(EINVAL, "unknown app \"" + spec.app + "\" over tcp; tcp serves echo, sink, sockperf, kv and http");
   }
   if (spec.proto != "udp") throw Error(EINVAL, "proto " + spec.proto + " is not supported (udp or tcp)");
   if (spec.app == "echo") return std::make_unique<UdpEcho>(spec.port);
@@ -34,7 +39,7 @@ std::unique_ptr<runtime::App> make_app(const AppSpec& spec) {
 class HostedStackApp final : public HostedApp {
  public:
   HostedStackApp(const runtime::InstanceConfig& config, const AppSpec& spec)
-      : instance_(runtime::open_instance(config)), app_(make_app(spec)), info_(instance_->device().info()) {
+      : instance_(runtime::open_instance(config)), app_(make_app(spec, counters_)), info_(instance_->device().info()) {
     runtime::add_instance_counters(counters_, *instance_);
     app_->describe_counters(counters_);
     runtime::LoopOptions options{.busy_poll = config.busy_poll};

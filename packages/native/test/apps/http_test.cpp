@@ -71,9 +71,9 @@ TEST(HttpRequestParser, BadHeadsGetTheirStatus) {
 class HttpExchange : public ::testing::Test {
  protected:
   HttpExchange() {
-    table_.add("device", "rx_frames", rx_);
+    table_.add("device", "rx_packets", rx_);
     table_.add("app", "requests", protocol_.counters().requests);
-    table_.add("device", "tx_frames", tx_);
+    table_.add("device", "tx_packets", tx_);
     protocol_.set_stats_source(&table_);
   }
 
@@ -120,7 +120,7 @@ TEST_F(HttpExchange, SplitAtEveryByte) {
 
 TEST_F(HttpExchange, StatsAsJsonGroupedByLayer) {
   const std::string reply = feed("GET /stats HTTP/1.1\r\nHost: x\r\n\r\n");
-  const std::string body = R"({"device":{"rx_frames":7,"tx_frames":9},"app":{"requests":0}})" "\n";
+  const std::string body = R"({"device":{"rx_packets":7,"tx_packets":9},"app":{"requests":0}})" "\n";
   EXPECT_EQ(reply, "HTTP/1.1 200 OK\r\nServer: sluice\r\nContent-Type: application/json\r\nContent-Length: " +
                        std::to_string(body.size()) + "\r\n\r\n" + body);
 }
