@@ -134,7 +134,8 @@ Exchange HttpProtocol::handle(ConnectionState& connection, std::span<const std::
       if (status == 501) response = {501, "Not Implemented", "text/plain", false, "Not Implemented\n", false};
       const std::size_t written = write_response(response, false, false, 1, room);
       if (written == 0) {
-        exchange.next = Wait::output;
+        // Not even the error fits the most room there will be: close without it.
+        exchange.next = room.size() >= reply_limit ? Wait::close : Wait::output;
         return exchange;
       }
       counters_.requests += head.status == HeadStatus::error ? 0 : 1;
