@@ -139,7 +139,7 @@ describe("kv over AF_XDP against redis-cli and redis-benchmark", () => {
     expect(stopped.counters?.app?.protocol_errors).toBe(0);
   });
 
-  it("refuses an unknown app and kv flags on other apps as usage errors", async () => {
+  it("refuses kv flags on another app as a usage error", async () => {
     const wrong = await net.exec(
       "sluice",
       [process.execPath, sluiceBin, "run", "echo", ...kvArgs.slice(2), "--port", "7", "--kv-max-keys", "5"],

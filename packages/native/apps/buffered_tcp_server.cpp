@@ -11,13 +11,22 @@ void BufferedTcpServer::start(Instant now, runtime::StackInstance& instance) {
   const iface::InterfaceConfig& config = instance.interface().config();
   pending_.assign(config.tcp_connections, Pending{});
   // A reply larger than the whole send buffer could never be handed over: cap it there.
-  replies_.assign(std::min<std::size_t>(limits_.max_reply, config.tcp.send_buffer), 0);
+  replies_.assign(std::min<std::size_t>(kMaxReply, config.tcp.send_buffer), 0);
+  protocol_->prepare(config.tcp_connections);
 }
 
-void BufferedTcpServer::opened(iface::Interface&, int id) {
+void BufferedTcpServer::step(Instant now, runtime::StackInstance& instance) {
+  TcpServer::step(now, instance);
+  protocol_->tick(now);
+}
+
+void BufferedTcpServer::opened(iface::Interface& stack, int id) {
   Pending& pending = pending_[static_cast<std::size_t>(id)];
-  if (pending.bytes.size() != limits_.max_request) pending.bytes.assign(limits_.max_request, 0);
+  if (pending.bytes.size() != protocol_->max_request()) pending.bytes.assign(protocol_->max_request(), 0);
   pending.size = 0;
+  protocol_->opened(id);
+  // Replies go out at once, not after the previous one's ACK (Redis and nginx do the same).
+  stack.tcp_set_nodelay(id, true);
 }
 
 bool BufferedTcpServer::serve(Instant now, iface::Interface& stack, int id) {
@@ -26,8 +35,8 @@ bool BufferedTcpServer::serve(Instant now, iface::Interface& stack, int id) {
   Pending& pending = pending_[static_cast<std::size_t>(id)];
   for (;;) {
     const std::size_t room = std::min(connection->send_space(), replies_.size());
-    const Exchange exchange =
-        handle(now, id, std::span(pending.bytes).first(pending.size), std::span(replies_).first(room));
+    const Exchange exchange = protocol_->handle(now, id, std::span(pending.bytes).first(pending.size),
+                                                std::span(replies_).first(room), replies_.size());
     if (exchange.written > 0) {
       const long sent = stack.tcp_send(now, id, std::span(replies_).first(exchange.written));
       if (sent != static_cast<long>(exchange.written)) return false;  // cannot happen: room was checked
@@ -55,6 +64,7 @@ bool BufferedTcpServer::serve(Instant now, iface::Interface& stack, int id) {
 void BufferedTcpServer::describe_counters(runtime::CounterTable& table) const {
   TcpServer::describe_counters(table);
   table.add("app", "oversized", oversized_);
+  protocol_->describe_counters(table);
 }
 
 }  // namespace sluice::apps

@@ -1,53 +1,48 @@
 #pragma once
-// A TcpServer for request/response protocols: each connection buffers the bytes of a request that
+// Carries a RequestProtocol over Sluice TCP. Each connection buffers the bytes of a request that
 // has not fully arrived yet (so requests may be split across segments, and many may share one),
-// and hands them to handle() together with room for the replies.
+// and the protocol answers what is complete.
 //
-// Replies go straight to the connection's send buffer: handle() only gets as much room as the send
-// buffer can take right now, so a sent reply is never cut short and no reply is queued here. A
-// client that does not read its replies is slowed down by TCP's own flow control: while a reply
+// Replies go straight to the connection's send buffer: the protocol only gets as much room as the
+// send buffer can take right now, so a sent reply is never cut short and no reply is queued here.
+// A client that does not read its replies is slowed down by TCP's own flow control: while a reply
 // waits for room, no more requests are read.
 //
 // Memory: one request buffer of max_request bytes per connection slot, allocated the first time a
-// slot is used and reused afterwards, plus one shared reply buffer of max_reply bytes.
+// slot is used and reused afterwards, plus one shared reply buffer (64 KiB, or the TCP send buffer
+// if that is smaller).
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
-#include "apps/exchange.hpp"
+#include "apps/request_protocol.hpp"
 #include "apps/tcp_server.hpp"
 
 namespace sluice::apps {
 
-struct BufferedServerLimits {
-  std::size_t max_request = 64 * 1024;  ///< longest request (or request header) a connection may buffer
-  std::size_t max_reply = 64 * 1024;    ///< longest single reply; capped by the TCP send buffer size
-};
-
-class BufferedTcpServer : public TcpServer {
+class BufferedTcpServer final : public TcpServer {
  public:
-  BufferedTcpServer(std::uint16_t port, BufferedServerLimits limits) : TcpServer(port), limits_(limits) {}
+  static constexpr std::size_t kMaxReply = 64 * 1024;
+
+  BufferedTcpServer(std::uint16_t port, std::unique_ptr<RequestProtocol> protocol)
+      : TcpServer(port), protocol_(std::move(protocol)) {}
   void start(Instant now, runtime::StackInstance& instance) override;
+  void step(Instant now, runtime::StackInstance& instance) override;
   void describe_counters(runtime::CounterTable& table) const override;
+  RequestProtocol& protocol() { return *protocol_; }
 
  protected:
-  /// Answers the complete requests at the front of `input` into `out`. `out` is never larger than
-  /// reply_limit(); a protocol whose reply would exceed that must answer with an error instead.
-  virtual Exchange handle(Instant now, int id, std::span<const std::uint8_t> input, std::span<std::uint8_t> out) = 0;
-  /// Per-connection protocol state starts here (call the base too).
   void opened(iface::Interface& stack, int id) override;
-  std::size_t reply_limit() const { return replies_.size(); }
-  const BufferedServerLimits& limits() const { return limits_; }
+  bool serve(Instant now, iface::Interface& stack, int id) override;
 
  private:
-  bool serve(Instant now, iface::Interface& stack, int id) final;
-
   struct Pending {
     std::vector<std::uint8_t> bytes;  ///< capacity max_request once the slot was first used
     std::size_t size = 0;
   };
 
-  BufferedServerLimits limits_;
+  std::unique_ptr<RequestProtocol> protocol_;
   std::vector<Pending> pending_;       ///< by connection id
   std::vector<std::uint8_t> replies_;  ///< shared: replies are handed to TCP before serve() returns
   std::uint64_t oversized_ = 0;        ///< connections closed because the protocol could not frame a full buffer

@@ -2,8 +2,10 @@
 
 #include <atomic>
 
-#include "apps/http/http_server.hpp"
-#include "apps/kv/kv_server.hpp"
+#include "apps/buffered_tcp_server.hpp"
+#include "apps/http/http_service.hpp"
+#include "apps/kernel_tcp_server.hpp"
+#include "apps/kv/kv_service.hpp"
 #include "apps/kernel_udp.hpp"
 #include "apps/sockperf_server.hpp"
 #include "apps/sockperf_tcp_server.hpp"
@@ -23,8 +25,10 @@ namespace {
 /// `counters` is the instance's table, for apps that report it (http's /stats); complete before start().
 std::unique_ptr<runtime::App> make_app(const AppSpec& spec, const runtime::CounterTable& counters) {
   if (spec.proto == "tcp") {
-    if (spec.app == "kv") return std::make_unique<KvServer>(spec.port, spec.kv);
-    if (spec.app == "http") return std::make_unique<HttpServer>(spec.port, &counters);
+    if (spec.app == "kv") return std::make_unique<BufferedTcpServer>(spec.port, std::make_unique<KvService>(spec.kv));
+    if (spec.app == "http") {
+      return std::make_unique<BufferedTcpServer>(spec.port, std::make_unique<HttpService>(&counters));
+    }
     if (spec.app == "echo") return std::make_unique<TcpEcho>(spec.port);
     if (spec.app == "sink") return std::make_unique<TcpSink>(spec.port);
     if (spec.app == "sockperf") return std::make_unique<SockperfTcpServer>(spec.port);
@@ -101,6 +105,45 @@ class HostedKernelEcho final : public HostedApp {
   runtime::BackgroundRunner runner_;
 };
 
+/// kv and http on kernel TCP sockets: the same protocol objects, carried by epoll instead of Sluice.
+class HostedKernelTcp final : public HostedApp {
+ public:
+  HostedKernelTcp(const std::string& address, bool busy_poll, int core, const AppSpec& spec) {
+    info_.backend = "kernel";
+    info_.name = address;
+    info_.mode = busy_poll ? "busy-poll" : "blocking";
+    if (spec.app == "kv") {
+      protocol_ = std::make_unique<KvService>(spec.kv);
+    } else {
+      protocol_ = std::make_unique<HttpService>(&counters_);
+    }
+    counters_.add("app", "accepted", kernel_.accepted);
+    counters_.add("app", "closed", kernel_.closed);
+    counters_.add("app", "refused", kernel_.refused);
+    counters_.add("app", "bytes_received", kernel_.bytes_received);
+    counters_.add("app", "bytes_sent", kernel_.bytes_sent);
+    protocol_->describe_counters(counters_);
+    const KernelTcpOptions options{.address = address, .port = spec.port, .busy_poll = busy_poll};
+    runner_.start(core, [this, options](const std::atomic<bool>& stop, const runtime::BackgroundRunner::Ready& ready) {
+      run_kernel_tcp_server(options, *protocol_, kernel_, stop, ready);
+    });
+  }
+
+  const device::DeviceInfo& device() const override { return info_; }
+
+  runtime::CounterReport stop() override {
+    runner_.stop();
+    return counters_.report();
+  }
+
+ private:
+  device::DeviceInfo info_;
+  KernelTcpCounters kernel_;
+  runtime::CounterTable counters_;
+  std::unique_ptr<RequestProtocol> protocol_;
+  runtime::BackgroundRunner runner_;
+};
+
 }  // namespace
 
 std::unique_ptr<HostedApp> host_stack_app(const runtime::InstanceConfig& instance, const AppSpec& spec) {
@@ -108,8 +151,12 @@ std::unique_ptr<HostedApp> host_stack_app(const runtime::InstanceConfig& instanc
 }
 
 std::unique_ptr<HostedApp> host_kernel_app(const std::string& address, bool busy_poll, int core, const AppSpec& spec) {
+  if (spec.proto == "tcp" && (spec.app == "kv" || spec.app == "http")) {
+    return std::make_unique<HostedKernelTcp>(address, busy_poll, core, spec);
+  }
   if (spec.proto != "udp" || spec.app != "echo") {
-    throw Error(EINVAL, "the kernel backend runs the udp echo only (asked for " + spec.app + " over " + spec.proto + ")");
+    throw Error(EINVAL, "the kernel backend runs the udp echo and kv and http over tcp (asked for " + spec.app +
+                            " over " + spec.proto + ")");
   }
   return std::make_unique<HostedKernelEcho>(address, busy_poll, core, spec.port);
 }

@@ -37,6 +37,7 @@ function waitForStopSignal(): Promise<NodeJS.Signals> {
 
 function start(app: (typeof APPS)[number], flags: RunFlags): { running: RunningApp; address: string } {
   const instance = instanceConfigFrom(flags);
+  const kvLimits = { kvMaxKeys: flags.kvMaxKeys, kvMaxMemoryMiB: flags.kvMaxMemory };
   if (!instance) {
     const address = flags.ip ? parseCidr(flags.ip).address : "0.0.0.0";
     return {
@@ -47,11 +48,11 @@ function start(app: (typeof APPS)[number], flags: RunFlags): { running: RunningA
         address,
         busyPoll: flags.busyPoll,
         core: flags.core,
+        ...kvLimits,
       }),
       address,
     };
   }
-  const kvLimits = { kvMaxKeys: flags.kvMaxKeys, kvMaxMemoryMiB: flags.kvMaxMemory };
   return {
     running: startNativeApp(instance, { app, proto: flags.proto, port: flags.port, ...kvLimits }),
     address: instance.ip,
