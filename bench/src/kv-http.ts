@@ -1,7 +1,8 @@
 // kv and http on one veth pair, in one run, against their kernel baselines (issue 5, c and d):
 //   (c) Sluice kv over AF_XDP vs redis-server on the kernel, both driven by redis-benchmark from the
 //       peer namespace, SET and GET at -P 1 -c 16 and at -P 16 -c 16;
-//   (d) Sluice http over AF_XDP vs nginx (one worker, access log off) under wrk -c 16.
+//   (d) Sluice http over AF_XDP vs nginx (one worker, access log off) under wrk -c 16;
+//   (e) the same kv and http on --backend kernel (epoll), to tell the stack's share from the app's.
 // Servers on CPU 0, clients on CPU 1. Writes results/kv-http-*.json with the ratios and targets.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -180,6 +181,31 @@ try {
   await wrk(net, "nginx, 1 worker (kernel)");
   await nginx.stop();
 
+  // The same kv and http code on --backend kernel (epoll): separates the protocol's cost from the stack's.
+  const kernelApp = (app: string, port: number) => [
+    process.execPath,
+    sluiceBin,
+    "run",
+    app,
+    "--proto",
+    "tcp",
+    "--backend",
+    "kernel",
+    "--ip",
+    `${SERVER}/24`,
+    "--port",
+    String(port),
+    "--core",
+    "0",
+    "--no-busy-poll",
+  ];
+  const kvKernel = await startServer(net, "server", kernelApp("kv", 6379), /^ready /m);
+  for (const pipeline of [1, 16]) await redisBenchmark(net, "sluice kv (kernel backend)", pipeline);
+  await kvKernel.stop();
+  const httpKernel = await startServer(net, "server", kernelApp("http", 80), /^ready /m);
+  await wrk(net, "sluice http (kernel backend)");
+  await httpKernel.stop();
+
   // Then Sluice owns the server's address: the server kernel must not answer ARP for it.
   await net.exec("server", ["ip", "addr", "flush", "dev", "eth0"]);
   const kv = await startServer(net, "server", sluiceServer("kv", 6379), /^ready /m);
@@ -201,9 +227,13 @@ const kvRate = (server: string, pipeline: number) => {
 const httpRate = (server: string) => httpRuns.find((r) => r.server.startsWith(server))?.requestsPerSecond;
 const ratio = (a?: number, b?: number) => (a !== undefined && b ? a / b : null);
 const ratios = {
-  kvSetGetP1SluiceOverRedis: ratio(kvRate("sluice", 1), kvRate("redis", 1)),
-  kvSetGetP16SluiceOverRedis: ratio(kvRate("sluice", 16), kvRate("redis", 16)),
-  httpSluiceOverNginx: ratio(httpRate("sluice"), httpRate("nginx")),
+  kvSetGetP1SluiceOverRedis: ratio(kvRate("sluice kv (AF_XDP)", 1), kvRate("redis", 1)),
+  kvSetGetP16SluiceOverRedis: ratio(kvRate("sluice kv (AF_XDP)", 16), kvRate("redis", 16)),
+  httpSluiceOverNginx: ratio(httpRate("sluice http (AF_XDP)"), httpRate("nginx")),
+  // (e) the same app on xdp vs on the kernel backend
+  kvSetGetP1XdpOverKernelBackend: ratio(kvRate("sluice kv (AF_XDP)", 1), kvRate("sluice kv (kernel", 1)),
+  kvSetGetP16XdpOverKernelBackend: ratio(kvRate("sluice kv (AF_XDP)", 16), kvRate("sluice kv (kernel", 16)),
+  httpXdpOverKernelBackend: ratio(httpRate("sluice http (AF_XDP)"), httpRate("sluice http (kernel")),
 };
 const targets = {
   kvSetGetP1SluiceOverRedis: ">= 1.5",
