@@ -40,10 +40,17 @@ class BufferedTcpServer final : public TcpServer {
   struct Pending {
     std::vector<std::uint8_t> bytes;  ///< capacity max_request once the slot was first used
     std::size_t size = 0;
+    /// Send space when a reply last did not fit; 0 when not waiting. The stack owes a writable
+    /// event only after a send that filled the buffer, and these replies never do, so step()
+    /// retries once enough space has been freed.
+    std::size_t waiting_at = 0;
   };
+
+  void retry_waiting(Instant now, iface::Interface& stack);
 
   std::unique_ptr<RequestProtocol> protocol_;
   std::vector<Pending> pending_;       ///< by connection id
+  std::vector<int> waiting_;           ///< ids with waiting_at set, each once (capacity reserved at start)
   std::vector<std::uint8_t> replies_;  ///< shared: replies are handed to TCP before serve() returns
   std::uint64_t oversized_ = 0;        ///< connections closed because the protocol could not frame a full buffer
 };
