@@ -240,7 +240,23 @@ const targets = {
   kvSetGetP16SluiceOverRedis: ">= 1.0",
   httpSluiceOverNginx: ">= 2.0",
 };
+// One row per measurement, for the report (bench/src/report/script-module.ts): a rate column each.
+const runs = [
+  ...kvRuns.flatMap((r) =>
+    Object.entries(r.requestsPerSecond).map(([test, rate]) => ({
+      server: r.server,
+      load: `redis-benchmark ${test} -P ${r.pipeline} -c ${r.clients}`,
+      requestsPerSecond: rate,
+    })),
+  ),
+  ...httpRuns.map((r) => ({
+    server: r.server,
+    load: `wrk -c ${r.connections}`,
+    requestsPerSecond: r.requestsPerSecond,
+  })),
+];
 const file = writeResults("kv-http", {
+  runs,
   bench: "kv-http",
   date: new Date().toISOString(),
   machine: machine(),
