@@ -86,8 +86,7 @@ export function registerAccelerateCommand(program: Command): void {
     .description("run an unmodified program with its IPv4 sockets on a Sluice stack instance")
     .usage("[--config FILE | --backend NAME --iface NAME --ip CIDR ...] -- PROGRAM [ARGS...]")
     .argument("<program...>", "the program and its arguments (after --)")
-    .option("--config <file>", "LibOS configuration file (docs/libos-config.md) instead of instance flags")
-    .passThroughOptions();
+    .option("--config <file>", "LibOS configuration file (docs/libos-config.md) instead of instance flags");
   addInstanceOptions(accelerate);
   // With --config the instance comes from the file, so --backend is not mandatory here.
   const backend = accelerate.options.find((option) => option.long === "--backend");
