@@ -96,6 +96,7 @@ describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared w
       pipe_seen: 1,
       refused_connect: "EINPROGRESS",
       refused_so_error: "ECONNREFUSED",
+      refused_reads: ["ECONNREFUSED", "0"],
     });
     const accelerated = await serveOnce("sluice", accelerate);
     expect(accelerated).toEqual(onKernel);

@@ -99,6 +99,13 @@ ssize_t push_once(SluiceSocket& socket, const char* buf, std::size_t len, const 
   return static_cast<ssize_t>(chunk);
 }
 
+/** The pending error (a failed connect), cleared as Linux clears sk_err, or `otherwise`. */
+int take_error(SluiceSocket& socket, int otherwise) {
+  const int error = socket.so_error != 0 ? socket.so_error : otherwise;
+  socket.so_error = 0;
+  return error;
+}
+
 ssize_t broken_pipe(int flags) {
   if ((flags & MSG_NOSIGNAL) == 0) raise(SIGPIPE);
   return -EPIPE;
@@ -110,6 +117,7 @@ ssize_t send_stream(SluiceSocket& socket, const char* buf, std::size_t len, int 
     make_progress();
     if (socket.tx_error != 0 || socket.state == SocketState::failed) {
       if (sent > 0) return static_cast<ssize_t>(sent);
+      if (socket.so_error != 0) return -take_error(socket, EPIPE);  // a failed connect, once
       return broken_pipe(flags);
     }
     if (socket.state == SocketState::fresh || socket.state == SocketState::listening) return -ENOTCONN;
@@ -287,7 +295,8 @@ extern "C" ssize_t slp_recvfrom(int fd, void* buf, size_t len, int flags, struct
       return -error;
     }
     if (socket->eof) return 0;
-    if (socket->state == SocketState::failed) return -ENOTCONN;
+    // A failed connect: its error once, then end of stream (Linux marks the socket done).
+    if (socket->state == SocketState::failed) return socket->so_error != 0 ? -take_error(*socket, 0) : 0;
     arm_pop(*socket);
     if (would_block(*socket, flags)) return -EAGAIN;
     wait_for(*socket, POLLIN);

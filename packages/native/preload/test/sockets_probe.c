@@ -114,6 +114,18 @@ static int client(const char* host, int port, size_t bytes) {
   int refused_connect_errno, refused_so_error;
   int refused = connect_nonblocking(host, port + 1, &refused_connect_errno, &refused_so_error);
   close(refused);
+  /* Again, but the error is collected by read instead of SO_ERROR: once, then ENOTCONN. */
+  int read_refused_errnos[2] = {0, 0};
+  {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (fd < 0) die("socket");
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(port + 1))};
+    inet_pton(AF_INET, host, &to.sin_addr);
+    if (connect(fd, (struct sockaddr*)&to, sizeof to) < 0 && errno == EINPROGRESS) wait_for(fd, POLLOUT);
+    char byte;
+    for (int i = 0; i < 2; ++i) read_refused_errnos[i] = read(fd, &byte, 1) < 0 ? errno : 0;
+    close(fd);
+  }
 
   int connect_errno, so_error;
   int fd = connect_nonblocking(host, port, &connect_errno, &so_error);
@@ -177,9 +189,11 @@ static int client(const char* host, int port, size_t bytes) {
   (void)eagain_writes; /* how often the send side filled up depends on timing: not reported */
   printf(
       "{\"connect\":\"%s\",\"so_error\":\"%s\",\"early_read\":\"%s\",\"nodelay\":%d,\"sent\":%zu,"
-      "\"received\":%zu,\"mismatched\":%zu,\"pipe_seen\":%d,\"refused_connect\":\"%s\",\"refused_so_error\":\"%s\"}\n",
+      "\"received\":%zu,\"mismatched\":%zu,\"pipe_seen\":%d,\"refused_connect\":\"%s\",\"refused_so_error\":\"%s\","
+      "\"refused_reads\":[\"%s\",\"%s\"]}\n",
       errno_name(connect_errno), errno_name(so_error), errno_name(early_errno), nodelay != 0, sent, received,
-      mismatched, pipe_seen, errno_name(refused_connect_errno), errno_name(refused_so_error));
+      mismatched, pipe_seen, errno_name(refused_connect_errno), errno_name(refused_so_error),
+      errno_name(read_refused_errnos[0]), errno_name(read_refused_errnos[1]));
   return 0;
 }
 
