@@ -2,7 +2,7 @@
 // sockets, no Sluice in it) run under `sluice accelerate` over AF_XDP in a namespace against Linux
 // peers, and the same binary on the kernel. Each run prints what it observed (errno names, counts,
 // byte-exactness); accelerated and kernel runs must agree exactly.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -182,6 +182,7 @@ describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared w
     } finally {
       server.kill("SIGINT");
       await server.done;
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -227,5 +228,6 @@ describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared w
       `sluice preload: cannot start the LibOS: ${bad}: config.tcp.congestion: expected "cubic" or "newreno", got "vegas"`,
       "sockets_probe: socket: Invalid argument",
     ]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
