@@ -4,5 +4,6 @@ export * from "./context.js";
 export { type BootstrapResult, bootstrapAdmin } from "./fleet/bootstrap.js";
 export { applyHeartbeat, markStaleNodesDown } from "./fleet/heartbeat.js";
 export { type MaintenanceReport, runMaintenance } from "./fleet/maintenance.js";
+export { ROLLOUT_LEADER_LOCK, type TickReport, tickRollouts } from "./rollouts/driver.js";
 export { type AppRouter, appRouter, createCaller } from "./router.js";
 export { hashPassword, verifyPassword } from "./security/passwords.js";

@@ -33,7 +33,8 @@ const observe = (entries: Record<string, Partial<InstanceObservation>>) =>
 /** Plays the driver: every start gets instance new-<slot>. */
 function placed(state: RolloutState, actions: ReturnType<typeof advance>["actions"]): RolloutState {
   return actions.reduce(
-    (next, action) => (action.kind === "start" ? startResult(next, action.slot, { instanceId: `new-${action.slot}` }) : next),
+    (next, action) =>
+      action.kind === "start" ? startResult(next, action.slot, { instanceId: `new-${action.slot}` }) : next,
     state,
   );
 }
@@ -146,7 +147,12 @@ describe("rollout state machine", () => {
     const fresh = initialState([{ nodeId: "n", nodeName: "a", fromInstanceId: null, fromVersionId: null }]);
     const step = advance(spec, fresh, observe({}), at(0));
     expect(step.actions).toEqual([{ kind: "start", slot: 0, release: null }]);
-    const next = advance(spec, placed(step.state, step.actions), observe({ "new-0": { reportedState: "failed" } }), at(1));
+    const next = advance(
+      spec,
+      placed(step.state, step.actions),
+      observe({ "new-0": { reportedState: "failed" } }),
+      at(1),
+    );
     expect(next.actions).toEqual([{ kind: "revert", slot: 0, release: "new-0", restoreVersionId: null }]);
     expect(next.events.find((event) => event.kind === "slot.revert")?.message).toBe("reverting a: removing it");
   });

@@ -67,7 +67,9 @@ export interface Transition {
 
 export const terminalPhases: RolloutPhase[] = ["succeeded", "rolled-back", "aborted"];
 
-export function initialState(slots: Array<Omit<Slot, "status" | "instanceId" | "startedAt" | "message">>): RolloutState {
+export function initialState(
+  slots: Array<Omit<Slot, "status" | "instanceId" | "startedAt" | "message">>,
+): RolloutState {
   return {
     phase: "running",
     slots: slots.map((slot) => ({ ...slot, status: "pending", instanceId: null, startedAt: null, message: null })),
