@@ -20,7 +20,7 @@ const kvV1 = (appId: number) => ({
 async function fieldErrors(call: Promise<unknown>) {
   const error = await rejection(call);
   expect(error.code).toBe("BAD_REQUEST");
-  return (error.cause as { issues: Array<{ path: string[]; message: string }> }).issues.map((issue) => [
+  return (error.cause as unknown as { issues: Array<{ path: string[]; message: string }> }).issues.map((issue) => [
     issue.path.join("."),
     issue.message,
   ]);
