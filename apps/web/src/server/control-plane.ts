@@ -69,8 +69,20 @@ async function start(): Promise<ControlPlane> {
   );
   sweep.unref();
   // Every replica ticks; the one holding the advisory lock drives the rollouts, the others skip.
+  // A tick still running (slow machine) is not overlapped by the next one.
+  let ticking = false;
   const rolloutTicker = setInterval(() => {
-    tickRollouts(handle.db, new Date()).catch((error: unknown) => console.error("Sluice: rollout tick failed:", error));
+    if (ticking) return;
+    ticking = true;
+    tickRollouts(handle.db, new Date())
+      .then((report) => {
+        for (const failure of report.failed)
+          console.error(`Sluice: rollout ${failure.id} step failed: ${failure.error}`);
+      })
+      .catch((error: unknown) => console.error("Sluice: rollout tick failed:", error))
+      .finally(() => {
+        ticking = false;
+      });
   }, 1000);
   rolloutTicker.unref();
   // PGlite must be closed to flush its files; Next.js exits on these signals right after its own handlers.

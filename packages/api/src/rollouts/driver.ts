@@ -38,6 +38,8 @@ export interface TickReport {
   /** False when another replica held the leader lock; nothing was done. */
   leader: boolean;
   advanced: string[];
+  /** Rollouts whose step threw; they are left as they were and retried on the next tick. */
+  failed: Array<{ id: string; error: string }>;
 }
 
 export async function tickRollouts(db: Database, now: Date): Promise<TickReport> {
@@ -48,15 +50,24 @@ export async function tickRollouts(db: Database, now: Date): Promise<TickReport>
     )) as unknown as {
       rows: Array<{ locked: boolean }>;
     };
-    if (!lock.rows[0]?.locked) return { leader: false, advanced: [] };
+    if (!lock.rows[0]?.locked) return { leader: false, advanced: [], failed: [] };
     const active = await tx
       .select()
       .from(rollouts)
       .where(inArray(rollouts.phase, ["running", "aborting"]))
       .orderBy(asc(rollouts.createdAt))
       .for("update");
-    for (const row of active) await advanceRollout(tx as unknown as Database, row, now);
-    return { leader: true, advanced: active.map((row) => row.id) };
+    const report: TickReport = { leader: true, advanced: [], failed: [] };
+    for (const row of active) {
+      // A savepoint per rollout: one that cannot advance (a bug, a vanished row) does not hold up the others.
+      try {
+        await tx.transaction((rollout) => advanceRollout(rollout as unknown as Database, row, now));
+        report.advanced.push(row.id);
+      } catch (error) {
+        report.failed.push({ id: row.id, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return report;
   });
 }
 

@@ -1,4 +1,4 @@
-import { auditLog, instances, openPostgres, rolloutSteps } from "@sluice/db";
+import { auditLog, instances, openPostgres, rolloutSteps, rollouts } from "@sluice/db";
 import { exampleInventory } from "@sluice/proto";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -200,6 +200,31 @@ describe("rollouts", () => {
     expect(await plane().db.select().from(instances)).toEqual([]);
   });
 
+  it("keeps driving the other rollouts when one of them cannot advance", async () => {
+    const operator = await plane().userCaller("otto", "operator");
+    await fleet(operator, ["edge-a"]);
+    const { app, v1 } = await kvApp(operator);
+    const broken = await operator.rollouts.start({ versionId: v1.id });
+    await plane()
+      .db.update(rollouts)
+      .set({ state: { phase: "running", slots: null } })
+      .where(eq(rollouts.id, broken.id));
+    const other = await operator.apps.create({ name: "echo" });
+    const echo = await operator.apps.createVersion({
+      appId: other.id,
+      version: "1",
+      artifact: { kind: "builtin", name: "echo" },
+      coresPerInstance: 1,
+      queuesPerInstance: 0,
+    });
+    const healthy = await operator.rollouts.start({ versionId: echo.id });
+    const report = await tickRollouts(plane().db, plane().now);
+    expect(report.advanced).toEqual([healthy.id]);
+    expect(report.failed.map((failure) => failure.id)).toEqual([broken.id]);
+    expect(await versionsByNode(operator, other.id)).toEqual(["edge-a:1"]);
+    expect(await versionsByNode(operator, app.id)).toEqual([]);
+  });
+
   // Two replicas need two connections to one database: real Postgres only (the PG run of `npm test`).
   it.runIf(process.env.SLUICE_TEST_DATABASE_URL)(
     "lets only one replica drive rollouts: the other skips while the leader lock is held",
@@ -230,7 +255,7 @@ describe("rollouts", () => {
           await held;
         });
         await isLocked;
-        expect(await tickRollouts(plane().db, plane().now)).toEqual({ leader: false, advanced: [] });
+        expect(await tickRollouts(plane().db, plane().now)).toEqual({ leader: false, advanced: [], failed: [] });
         expect(await versionsByNode(operator, app.id)).toEqual([]);
         release();
         await leader;
