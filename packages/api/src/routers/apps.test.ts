@@ -51,6 +51,15 @@ describe("apps and versions", () => {
     ]);
     const [stored] = await plane().db.select().from(appVersions);
     expect(stored?.config).toEqual({ maxKeys: 1000 });
+    // Not even a direct UPDATE changes a version's spec (a trigger in the custom migration).
+    await expect(
+      plane()
+        .db.update(appVersions)
+        .set({ config: { maxKeys: 1 } })
+        .where(eq(appVersions.id, version.id)),
+    ).rejects.toMatchObject({
+      cause: { message: `app version ${version.id} is immutable; create a new version instead` },
+    });
 
     const audit = await plane().db.select().from(auditLog).where(eq(auditLog.targetKind, "app"));
     expect(audit.map((row) => [row.action, row.actorName])).toEqual([
