@@ -1,6 +1,7 @@
 // In Debian's Chromium: an operator creates kv v1, rolls it out to a node served by a simulated agent and sees it
-// finish live; v2's instances fail and the UI shows the automatic rollback with v1 still placed; a viewer sees no
+// finish live (after uploading a bundle through the form); v2's instances fail and the UI shows the automatic rollback with v1 still placed; a viewer sees no
 // mutating controls and a direct mutation is refused.
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -83,6 +84,16 @@ describe("apps and rollouts in a browser", () => {
   it("creates kv v1 and rolls it out; the page follows the rollout to the end without polling", async () => {
     await signIn("olga", OPERATOR_PASSWORD);
     await page.getByRole("link", { name: "Apps" }).click();
+    const bytes = Buffer.from("a bundle from the browser");
+    await page.setInputFiles('input[name="bundle"]', { name: "shop.tgz", mimeType: "application/gzip", buffer: bytes });
+    await page.getByRole("button", { name: "Upload" }).click();
+    const digest = createHash("sha256").update(bytes).digest("hex");
+    await page.getByTestId("uploaded-bundle").waitFor();
+    expect(await page.getByTestId("uploaded-bundle").textContent()).toBe(
+      `Stored ${bytes.length} bytes as sha256 ${digest}`,
+    );
+    await page.getByRole("cell", { name: digest }).waitFor();
+
     await page.fill('input[name="app-name"]', "kv");
     await page.getByRole("button", { name: "Create app" }).click();
     await page.waitForURL(/\/apps\/\d+$/);
