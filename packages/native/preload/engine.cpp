@@ -116,6 +116,8 @@ int start_libos(const char* config) {
 
 }  // namespace
 
+static void stop_libos_at_exit();
+
 std::recursive_mutex& libos_lock() {
   static std::recursive_mutex lock;
   return lock;
@@ -146,11 +148,13 @@ int ensure_started() {
     return rc;
   }
   startup = Startup::running;
+  std::atexit(stop_libos_at_exit);
   return 0;
 }
 
 // At exit the LibOS releases its device (the XDP program and the queue) for the next process.
-__attribute__((destructor)) static void stop_libos_at_exit() {
+// Registered with atexit after sl_init, so it runs before the statics the LibOS built are destroyed.
+static void stop_libos_at_exit() {
   if (startup == Startup::running) sl_fini();
   startup = Startup::disabled;
   by_fd_size = 0;  // every fd is the kernel's from here on
