@@ -51,6 +51,7 @@ Endpoint to_endpoint(const sockaddr_in& address) {
 KernelProvider::KernelProvider(const LibosConfig& config)
     : engine_(engine_config()),
       busy_poll_(config.instance.busy_poll),
+      newreno_(config.instance.tcp_congestion == socket::tcp::CongestionAlgorithm::newreno),
       address_(config.instance.address),
       send_ring_size_(config.instance.tcp_buffer),
       receive_buffer_(config.instance.tcp_receive_buffer != 0 ? config.instance.tcp_receive_buffer : config.instance.tcp_buffer),
@@ -488,6 +489,7 @@ int KernelProvider::tcp_accept(int listener, Endpoint& peer) {
     s.ring = free_rings_.back();
     free_rings_.pop_back();
     peer = s.peer;
+    if (newreno_) tcp_set_option(fd, TcpOption::congestion_newreno, true);
     flush();
     return fd;
   }
@@ -500,6 +502,7 @@ int KernelProvider::tcp_connect(Endpoint remote) {
   if (fd < 0) return fd;
   // Binding first fixes the local endpoint now, so the core can report it before the handshake.
   int rc = kernel::bind_socket(fd, kernel::ipv4(address_.value, 0));
+  if (rc == 0 && newreno_) rc = tcp_set_option(fd, TcpOption::congestion_newreno, true);
   const sockaddr_in address = to_sockaddr(remote);
   if (rc == 0) rc = engine_.connect(fd, address, token(fd, TokenKind::connect));
   if (rc < 0) {

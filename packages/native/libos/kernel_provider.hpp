@@ -138,6 +138,7 @@ class KernelProvider final : public Provider {
   kernel::Engine engine_;
   bool busy_poll_;
   bool in_poll_ = false;
+  bool newreno_ = false;  ///< config tcp.congestion newreno: new connections use the kernel's reno
   wire::Ipv4Address address_;  ///< what an unspecified local address binds to
   std::uint32_t send_ring_size_;
   std::uint32_t receive_buffer_;
