@@ -68,9 +68,13 @@ describe("C API echo example over AF_XDP against the Linux kernel", () => {
     echo = await startProcess(net, "peer", [echoBin, kernelConfig, String(PORT)]);
     expect(echo.readyLine).toBe(`ready echo tcp+udp 127.0.0.1:${PORT}`);
 
-    const out = await net.exec("peer", [process.execPath, tcpFixture, "127.0.0.1", String(PORT), "4", String(1 << 20)], {
-      timeoutMs: 120_000,
-    });
+    const out = await net.exec(
+      "peer",
+      [process.execPath, tcpFixture, "127.0.0.1", String(PORT), "4", String(1 << 20)],
+      {
+        timeoutMs: 120_000,
+      },
+    );
     expect(JSON.parse(out.stdout.trim())).toEqual({ connections: 4, bytes: 1 << 20, equal: 4, errors: [] });
     const udp = await udpExchange(net, "peer", "127.0.0.1", PORT, 1, 1472);
     expect(udp).toMatchObject({ sent: 1472, echoed: 1472, mismatched: 0, missing: [] });
