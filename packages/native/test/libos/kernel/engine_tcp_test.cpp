@@ -336,6 +336,34 @@ TEST_P(EngineTcp, AOnceReceiveCompletesOnceAndFreesItsSlot) {
   engine_close(engine, driver, listener, 4);
 }
 
+TEST_P(EngineTcp, ShutdownForWritingSendsEndOfStreamAndKeepsReceiving) {
+  Engine engine(config_for(GetParam()));
+  Driver driver(engine);
+  const int listener = engine_listener();
+  const int peer = peer_connect(local_of(listener));
+  ASSERT_GE(peer, 0);
+  const int connection = engine_accept_one(engine, driver, listener, 1);
+  ASSERT_EQ(engine.shutdown(connection, SHUT_WR, 2), 0);
+  const Completion shut = driver.of(2);
+  EXPECT_EQ(shut.op, Op::shutdown);
+  EXPECT_EQ(shut.result, 0);
+  std::array<std::byte, 8> none{};
+  EXPECT_EQ(::recv(peer, none.data(), none.size(), 0), 0) << "the peer sees end of stream";
+  // The other direction still works.
+  const auto bytes = pattern(64, 4);
+  ASSERT_TRUE(write_all(peer, bytes));
+  ASSERT_EQ(engine.recv(connection, 3, Mode::once), 0);
+  const Completion got = driver.of(3);
+  ASSERT_EQ(got.result, 64);
+  EXPECT_TRUE(std::equal(got.data.begin(), got.data.end(), bytes.begin()));
+  EXPECT_EQ(engine.release(got.buffer), 0);
+  EXPECT_EQ(engine.shutdown(-1, SHUT_RDWR, 4), 0);
+  EXPECT_EQ(driver.of(4).result, -EBADF) << "the kernel's errno, passed through";
+  ::close(peer);
+  engine_close(engine, driver, connection, 5);
+  engine_close(engine, driver, listener, 6);
+}
+
 INSTANTIATE_TEST_SUITE_P(KernelEngine, EngineTcp, ::testing::Bool(), multishot_name);
 
 }  // namespace
