@@ -23,6 +23,12 @@ const MODULES: BenchModule[] = [
     "capi-overhead.ts",
     benchDir,
   ),
+  scriptModule(
+    "kv-http",
+    "kv vs redis-server (redis-benchmark) and http vs nginx (wrk), on AF_XDP and on the kernel backend",
+    "kv-http.ts",
+    benchDir,
+  ),
 ];
 
 const args = process.argv.slice(2);
