@@ -2,6 +2,7 @@ import { agentRouter } from "./routers/agent.js";
 import { allocationRouter } from "./routers/allocation.js";
 import { auditRouter } from "./routers/audit.js";
 import { authRouter } from "./routers/auth.js";
+import { liveRouter } from "./routers/live.js";
 import { nodesRouter } from "./routers/nodes.js";
 import { tokensRouter } from "./routers/tokens.js";
 import { usersRouter } from "./routers/users.js";
@@ -15,6 +16,7 @@ export const appRouter = router({
   nodes: nodesRouter,
   allocation: allocationRouter,
   audit: auditRouter,
+  live: liveRouter,
 });
 
 export type AppRouter = typeof appRouter;
