@@ -5,7 +5,7 @@
 // @sluice/api and @sluice/db are imported at run time, not bundled: the db package finds its migrations folder
 // next to its own files, which only works when Node loads it from packages/db. Bundlers do not follow
 // workspace symlinks as external packages, so the imports below tell Turbopack to leave them alone.
-import type { ApiSettings } from "@sluice/api";
+import type { ApiSettings, LiveService, Telemetry } from "@sluice/api";
 import type { DatabaseHandle } from "@sluice/db";
 import { stateDirectory } from "./state-dir";
 
@@ -17,6 +17,9 @@ export interface ControlPlane {
   handle: DatabaseHandle;
   settings: ApiSettings;
   secureCookies: boolean;
+  /** Live throughput of every node (shared with other replicas through the database). */
+  live: LiveService;
+  telemetry: Telemetry;
 }
 
 const globalKey = Symbol.for("sluice.controlPlane");
@@ -44,7 +47,7 @@ async function start(): Promise<ControlPlane> {
   const { createDatabase, databaseOptionsFromEnv }: DbModule = await import(
     /* turbopackIgnore: true */ /* webpackIgnore: true */ "@sluice/db"
   );
-  const { bootstrapAdmin, defaultSettings, runMaintenance } = api;
+  const { bootstrapAdmin, defaultSettings, runMaintenance, LiveService, Telemetry, createLogger } = api;
   const stateDir = stateDirectory();
   const handle = await createDatabase(databaseOptionsFromEnv(process.env, stateDir));
   console.log(`Sluice: database ${handle.kind} at ${handle.location}, migrated`);
@@ -55,6 +58,16 @@ async function start(): Promise<ControlPlane> {
     ...defaultSettings,
     heartbeatTimeoutMs: positiveNumber(process.env.SLUICE_HEARTBEAT_TIMEOUT_MS, defaultSettings.heartbeatTimeoutMs),
   };
+  const telemetry = new Telemetry(createLogger());
+  const maxSeries = positiveNumber(process.env.SLUICE_LIVE_MAX_SERIES, 4096);
+  const live = new LiveService({
+    db: handle.db,
+    // A PGlite data directory belongs to one process, so only a Postgres server can have other replicas.
+    replicate: handle.kind === "postgres",
+    maxSeries,
+    onError: (error, what) => telemetry.log.error({ err: error }, `live: ${what} failed`),
+  });
+  await live.start();
   const sweep = setInterval(
     () => {
       runMaintenance(handle.db, new Date(), settings).catch((error: unknown) =>
@@ -68,10 +81,13 @@ async function start(): Promise<ControlPlane> {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
       clearInterval(sweep);
-      handle.close().finally(() => process.exit(0));
+      live
+        .stop()
+        .then(() => handle.close())
+        .finally(() => process.exit(0));
     });
   }
-  return { api, handle, settings, secureCookies: process.env.SLUICE_SECURE_COOKIES === "1" };
+  return { api, handle, settings, secureCookies: process.env.SLUICE_SECURE_COOKIES === "1", live, telemetry };
 }
 
 export function getControlPlane(): Promise<ControlPlane> {
