@@ -114,16 +114,20 @@ export class LiveService {
     if (this.closed !== undefined && this.closed > after) return Promise.resolve(this.closed);
     if (signal?.aborted) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const waiter: Waiter = { after, resolve };
-      this.waiters.push(waiter);
-      signal?.addEventListener(
-        "abort",
-        () => {
-          this.waiters = this.waiters.filter((other) => other !== waiter);
-          resolve(undefined);
+      // The listener goes when the waiter does: a subscription waits once a second on the same request signal.
+      const onAbort = () => {
+        this.waiters = this.waiters.filter((other) => other !== waiter);
+        resolve(undefined);
+      };
+      const waiter: Waiter = {
+        after,
+        resolve: (second) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(second);
         },
-        { once: true },
-      );
+      };
+      this.waiters.push(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 
