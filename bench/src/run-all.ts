@@ -1,10 +1,10 @@
-// `npm run bench`: every benchmark in turn. `--quick` shortens each run.
+// `npm run bench`: every benchmark in turn. `--quick` shortens each run (control-plane.ts is quick unless --full).
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const benches = ["udp-echo.ts"];
+const benches = ["udp-echo.ts", "control-plane.ts"];
 let failed = 0;
 for (const bench of benches) {
   const result = spawnSync(process.execPath, ["--import", "tsx", join(here, bench), ...process.argv.slice(2)], {
