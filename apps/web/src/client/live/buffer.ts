@@ -46,3 +46,32 @@ export class LiveBuffer {
     this.version += 1;
   }
 }
+
+/** A minute's summary as `live.history` returns it. */
+export interface RollupRow {
+  minute: Date;
+  rxBitsPerSecond: number;
+  txBitsPerSecond: number;
+  rxPacketsPerSecond: number;
+  txPacketsPerSecond: number;
+  dropsPerSecond: number;
+  retransmitsPerSecond: number;
+  connections: number;
+}
+
+/** A buffer over per-minute rollups (one point per minute), so the live charts can draw the day too. */
+export function bufferFromRollups(key: string, rows: readonly RollupRow[]): LiveBuffer {
+  const buffer = new LiveBuffer(rows.length);
+  buffer.seconds.push(...rows.map((row) => row.minute.getTime() / 1000));
+  buffer.series.set(key, {
+    rxBits: rows.map((row) => row.rxBitsPerSecond),
+    txBits: rows.map((row) => row.txBitsPerSecond),
+    rxPackets: rows.map((row) => row.rxPacketsPerSecond),
+    txPackets: rows.map((row) => row.txPacketsPerSecond),
+    drops: rows.map((row) => row.dropsPerSecond),
+    retransmits: rows.map((row) => row.retransmitsPerSecond),
+    connections: rows.map((row) => row.connections),
+  });
+  buffer.version = 1;
+  return buffer;
+}

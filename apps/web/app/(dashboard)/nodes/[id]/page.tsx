@@ -4,7 +4,7 @@ import { use, useMemo, useRef } from "react";
 import { AllocateForm } from "../../../../src/client/components/allocate-form";
 import { age, StateBadge } from "../../../../src/client/components/format";
 import { CoreGrids, QueueGrids } from "../../../../src/client/components/hardware-grids";
-import type { LiveBuffer } from "../../../../src/client/live/buffer";
+import { bufferFromRollups, type LiveBuffer } from "../../../../src/client/live/buffer";
 import { LiveCell, useLiveCells } from "../../../../src/client/live/live-cell";
 import { LiveChart, throughput } from "../../../../src/client/live/live-chart";
 import { useLiveBuffer } from "../../../../src/client/live/use-live";
@@ -18,6 +18,9 @@ export default function NodePage({ params }: { params: Promise<{ id: string }> }
   const live = useLiveBuffer(scope);
   const instancesTable = useRef<HTMLTableElement>(null);
   useLiveCells(instancesTable, live);
+  // The day at one point per minute, from the rollups; a new minute appears once a minute.
+  const history = useQuery({ ...trpc.live.history.queryOptions({ scope }), refetchInterval: 60_000 });
+  const day = useMemo(() => bufferFromRollups(`node:${id}`, history.data ?? []), [history.data, id]);
   const node = useQuery({ ...trpc.nodes.get.queryOptions({ id }), refetchInterval: 2000 });
   const refresh = { onSuccess: () => queryClient.invalidateQueries() };
   const cordon = useMutation(trpc.nodes.cordon.mutationOptions(refresh));
@@ -75,6 +78,13 @@ export default function NodePage({ params }: { params: Promise<{ id: string }> }
           lines={(buffer) => [{ label: "rx + tx", values: throughput(buffer, `node:${id}`, "mpps") }]}
         />
         <LiveChart buffer={live} title="Per queue" unit="Gbit/s" testId="queue-gbits" lines={queueLines} />
+        <LiveChart
+          buffer={day}
+          title="Last 24 h, per-minute average"
+          unit="Gbit/s"
+          testId="node-day-gbits"
+          lines={(buffer) => [{ label: "rx + tx", values: throughput(buffer, `node:${id}`, "gbits") }]}
+        />
       </div>
 
       <h2>NIC queues</h2>
