@@ -1,7 +1,7 @@
 // One load process of the control-plane benchmark: many lightweight agents, each a real tRPC client with its own
 // node credential, sending a heartbeat and a stats report every second (spread over the second) until the
 // deadline. Prints one JSON line: latencies in ms per procedure and the error count.
-// Usage: control-plane-agents.ts AGENTS_JSON_FILE BASE_URL SECONDS
+// Usage: control-plane-agents.ts AGENTS_JSON_FILE BASE_URL SECONDS [HEARTBEAT_EVERY_SECONDS]
 import { readFileSync } from "node:fs";
 import type { AppRouter } from "@sluice/api";
 import { exampleInventory } from "@sluice/proto";
@@ -18,6 +18,7 @@ export interface SimulatedAgent {
 const [file, base, secondsText] = process.argv.slice(2);
 const agents = JSON.parse(readFileSync(file!, "utf8")) as SimulatedAgent[];
 const seconds = Number(secondsText);
+const heartbeatEvery = Number(process.argv[5] ?? "1");
 const heartbeatMs: number[] = [];
 const statsMs: number[] = [];
 let errors = 0;
@@ -51,7 +52,7 @@ async function runAgent(agent: SimulatedAgent, offsetMs: number, deadline: numbe
     const started = Date.now();
     bytes += 1_000_000 + (tick % 10) * 100_000;
     await Promise.all([
-      timed(heartbeatMs, () => client.agent.heartbeat.mutate({ inventory })),
+      tick % heartbeatEvery === 0 ? timed(heartbeatMs, () => client.agent.heartbeat.mutate({ inventory })) : undefined,
       timed(statsMs, () =>
         client.agent.reportStats.mutate({
           samples: [

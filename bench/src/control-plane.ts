@@ -6,7 +6,7 @@
 // with every node in it. Writes results/control-plane-*.json.
 //
 // Usage: npm run bench:control-plane -w @sluice/bench -- [--full] [--agents N] [--processes P]
-//        [--backend pglite|postgres|both]      (quick: 60 s per backend; --full: 10 min)
+//        [--backend pglite|postgres|both] [--heartbeat-seconds S]   (quick: 60 s per backend; --full: 10 min)
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +32,8 @@ const full = args.includes("--full");
 const seconds = Number(option("--seconds", full ? "600" : "60"));
 const agentCount = Number(option("--agents", "1000"));
 const processes = Number(option("--processes", "4"));
+/** The issue's load is a heartbeat every second; a longer period isolates the stats (live) path. */
+const heartbeatSeconds = Number(option("--heartbeat-seconds", "1"));
 const backend = option("--backend", "both");
 /** Set when this process is the Postgres half of a `both` run: where to leave its result. */
 const partialFile = option("--partial", "");
@@ -212,6 +214,7 @@ async function runBackend(kind: "pglite" | "postgres") {
       backend: kind,
       agents: agentCount,
       seconds,
+      heartbeatSeconds,
       joinSeconds,
       errors: results.reduce((sum, result) => sum + result.errors, 0),
       firstError: results.find((result) => result.firstError)?.firstError ?? null,
