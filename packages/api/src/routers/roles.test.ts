@@ -30,6 +30,8 @@ const expectedAccess: Record<string, Access> = {
   "allocation.release": "operator",
   "allocation.listInstances": "viewer",
   "audit.list": "viewer",
+  "live.watch": "viewer",
+  "live.history": "viewer",
 };
 
 type CallerKind = "anonymous" | "agent" | "viewer" | "operator" | "admin";
