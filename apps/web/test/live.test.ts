@@ -81,7 +81,8 @@ beforeAll(async () => {
   await page.fill('input[name="password"]', ADMIN_PASSWORD);
   await page.click('button[type="submit"]');
   await page.waitForURL(`${server.base}/nodes`);
-});
+  // A server start, a join, an allocation and a browser launch on a busy 2-core machine: more than the default.
+}, 180_000);
 
 afterAll(async () => {
   clearInterval(reporter);
