@@ -210,7 +210,7 @@ async function runBackend(kind: "pglite" | "postgres") {
     const statsMs = results.flatMap((result) => result.statsMs);
     const serverP99 = (procedure: string) =>
       histogramPercentile(text, "sluice_api_request_duration_seconds", `procedure="${procedure}"`, 99) * 1000;
-    return {
+    const result = {
       backend: kind,
       agents: agentCount,
       seconds,
@@ -239,6 +239,8 @@ async function runBackend(kind: "pglite" | "postgres") {
       },
       dashboard: dashboard.seen,
     };
+    // Flat headline fields first: the bench report's table shows a run's flat fields.
+    return { clientP99Ms: result.client.all.p99Ms, rssAtEndMiB: result.rss.atEndMiB, ...result };
   } finally {
     await server.stop();
     removeStateDir(server.stateDir);
