@@ -47,10 +47,10 @@ async function runAgent(agent: SimulatedAgent, offsetMs: number, deadline: numbe
   });
   const inventory = exampleInventory({ hostname: agent.hostname });
   await new Promise((resolve) => setTimeout(resolve, offsetMs));
-  let bytes = 0;
   for (let tick = 0; Date.now() < deadline; tick += 1) {
     const started = Date.now();
-    bytes += 1_000_000 + (tick % 10) * 100_000;
+    // The second's increases, as agents report them.
+    const bytes = 1_000_000 + (tick % 10) * 100_000;
     await Promise.all([
       tick % heartbeatEvery === 0 ? timed(heartbeatMs, () => client.agent.heartbeat.mutate({ inventory })) : undefined,
       timed(statsMs, () =>

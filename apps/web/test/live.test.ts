@@ -38,16 +38,15 @@ beforeAll(async () => {
     queues: 1,
   });
 
-  // The agent's counters grow by 1 to 4 Gbit/s worth of bytes a second, changing every second, so the newest
-  // plotted value keeps changing.
-  let bytes = 0;
+  // Each second's increase (as agents report it) is 1 to 4 Gbit/s worth of bytes, changing every second, so the
+  // newest plotted value keeps changing.
   let tick = 0;
   const inventory = exampleInventory({ hostname: "live-node" });
   const report = () => {
     tick += 1;
     // Like a real agent: a heartbeat with the stats, or the node would be marked down.
     agent.agent.heartbeat.mutate({ inventory }).catch((error: unknown) => console.error("simulated agent:", error));
-    bytes += (1 + (tick % 4)) * GIGABIT;
+    const bytes = (1 + (tick % 4)) * GIGABIT;
     const counters = { rxBytes: bytes, txBytes: 0, rxPackets: Math.round(bytes / 1000), txPackets: 0, drops: 0 };
     agent.agent.reportStats
       .mutate({

@@ -15,13 +15,13 @@ import type { LiveFrame } from "./store.js";
 const plane = useControlPlane();
 const GIGABIT = 125_000_000; // bytes in a second of 1 Gbit/s
 
-/** A node with one echo instance, and a function that reports its counters as if `seconds` had passed. */
+/** A node with one echo instance, and a function that reports one second of its traffic. */
 async function reportingNode(viewerName = "vera") {
   const operator = await plane().userCaller("otto", "operator");
   const viewer = await plane().userCaller(viewerName, "viewer");
   const { nodeId, agent, credential } = await plane().joinNode(operator, exampleInventory({ hostname: "edge-1" }));
   const { instanceId } = await operator.allocation.allocate({ nodeId, app: "echo", version: "1", cores: 1, queues: 1 });
-  /** Reports `bytes` received and sent so far (and a packet per 1250 bytes): 125 MB a second is 1 Gbit/s. */
+  /** Reports `bytes` received and sent in the last second (and a packet per 1250 bytes): 125 MB is 1 Gbit/s. */
   const report = (agentCaller: Caller, bytes: number) =>
     agentCaller.agent.reportStats({
       samples: [
@@ -53,7 +53,7 @@ describe("live subscription", () => {
   it("sends the recent window first, then one frame per closed second, and resumes from lastEventId", async () => {
     const { nodeId, agent, viewer, report } = await reportingNode();
     for (let second = 0; second <= 10; second += 1) {
-      await report(agent, second * GIGABIT);
+      await report(agent, GIGABIT);
       plane().advance(1000);
     }
     plane().live.tick(plane().now.getTime());
@@ -68,10 +68,10 @@ describe("live subscription", () => {
     expect([backlog.data.from, backlog.data.to]).toEqual([closed - 29, closed]);
     const bits = backlog.data.series[`node:${nodeId}`]!.rxBits;
     expect(bits).toHaveLength(30);
-    // Ten seconds with a rate (the first sample has none); 1 Gbit/s each way.
-    expect(bits.filter((value) => value !== null)).toEqual(Array(10 - CLOSE_LAG_SECONDS + 1).fill(1e9));
+    // Samples at 0..10 s, of which 0..(11 - lag) are closed; 1 Gbit/s each way.
+    expect(bits.filter((value) => value !== null)).toEqual(Array(11 - CLOSE_LAG_SECONDS + 1).fill(1e9));
 
-    await report(agent, 12 * GIGABIT); // twice as fast for a second
+    await report(agent, 2 * GIGABIT); // twice as fast for a second
     plane().advance(3000);
     const pending = next(iterator);
     plane().live.tick(plane().now.getTime());
@@ -105,7 +105,7 @@ describe("rollups", () => {
     // Start on a minute boundary: plane().now is 12:00:00.
     const minuteStart = plane().now.getTime() / 1000;
     for (let second = 0; second < 60; second += 1) {
-      await report(agent, second * GIGABIT);
+      await report(agent, GIGABIT);
       plane().advance(1000);
       plane().live.tick(plane().now.getTime());
     }
@@ -121,22 +121,32 @@ describe("rollups", () => {
     );
     const fleet = rows.find((row) => row.series === "fleet")!;
     expect(fleet.minute.getTime()).toBe(minuteStart * 1000);
-    expect(fleet.seconds).toBe(59); // second 0 has no rate yet
+    expect(fleet.seconds).toBe(60);
     expect(fleet.rxBitsPerSecond).toBe(1e9);
     expect(fleet.peakBitsPerSecond).toBe(2e9);
     expect(plane().live.counters.rollupRowsWritten).toBe(4);
 
     const history = await viewer.live.history({ scope: { kind: "node", nodeId } });
-    expect(history.map((row) => row.seconds)).toEqual([59]);
+    expect(history.map((row) => row.seconds)).toEqual([60]);
 
-    // A replica that saw less of the minute does not overwrite the fuller row; a fuller one does.
-    expect(await writeRollups(plane().db, [{ ...fleet, seconds: 10, rxBitsPerSecond: 5 }])).toBe(0);
-    expect(await writeRollups(plane().db, [{ ...fleet, seconds: 60, rxBitsPerSecond: 7 }])).toBe(1);
-    const [kept] = await plane().db.select().from(statsRollups).where(eq(statsRollups.series, "fleet"));
-    expect([kept!.seconds, kept!.rxBitsPerSecond]).toEqual([60, 7]);
+    // A replica that saw less of a minute does not overwrite a fuller row; a fuller one does.
+    const next = { ...fleet, minute: new Date((minuteStart + 60) * 1000) };
+    expect(await writeRollups(plane().db, [{ ...next, seconds: 30, rxBitsPerSecond: 5 }])).toBe(1);
+    expect(await writeRollups(plane().db, [{ ...next, seconds: 60, rxBitsPerSecond: 7 }])).toBe(1);
+    expect(await writeRollups(plane().db, [{ ...next, seconds: 10, rxBitsPerSecond: 3 }])).toBe(0);
+    const kept = await plane()
+      .db.select()
+      .from(statsRollups)
+      .where(eq(statsRollups.series, "fleet"))
+      .orderBy(asc(statsRollups.minute));
+    expect(kept.map((row) => [row.seconds, row.rxBitsPerSecond])).toEqual([
+      [60, 1e9],
+      [60, 7],
+    ]);
 
     expect(await pruneRollups(plane().db, new Date(minuteStart * 1000 + 24 * 3600_000))).toBe(0);
     expect(await pruneRollups(plane().db, new Date(minuteStart * 1000 + 24 * 3600_000 + 1))).toBe(4);
+    expect(await pruneRollups(plane().db, new Date((minuteStart + 60) * 1000 + 24 * 3600_000 + 1))).toBe(1);
   });
 });
 
@@ -184,9 +194,9 @@ describe("replicas", () => {
             {
               instanceId,
               at: a.now,
-              rxPackets: second * 10,
+              rxPackets: 10,
               txPackets: 0,
-              rxBytes: second * 1000,
+              rxBytes: 1000,
               txBytes: 0,
               drops: 0,
             },
@@ -204,7 +214,7 @@ describe("replicas", () => {
         windowSeconds: 60,
       })) as AsyncIterable<unknown>;
       const first = await next(frames[Symbol.asyncIterator]());
-      expect(first.data.series.fleet!.rxBits.filter((value) => value !== null)).toEqual([8000, 8000]);
+      expect(first.data.series.fleet!.rxBits.filter((value) => value !== null)).toEqual([8000, 8000, 8000]);
       expect(a.live.bus!.counters.notificationsSent).toBeGreaterThan(0);
       expect(b.live.bus!.counters.notificationsReceived).toBeGreaterThan(0);
     } finally {

@@ -1,5 +1,6 @@
-// Agents send monotonic counters (totals since the instance started); a series needs rates. The tracker keeps
-// the previous counters of every instance (and instance queue) and turns each new sample into per-second rates.
+// Agents send, once a second, the increase of each counter since the instance's previous sample (see
+// @sluice/proto statsSample and apps/agent/README.md, "Live stats"); a series needs rates. The tracker keeps the
+// previous sampling time of every instance (and instance queue) to know what interval a sample covers.
 import { METRIC_COUNT } from "./series.js";
 
 /** A sample as the live store sees it: the agent's counters plus where it belongs and which second it fills. */
@@ -11,8 +12,9 @@ export interface LiveSample {
   app: string;
   /** NIC queue, or null for the instance total. */
   queue: number | null;
-  /** The agent's sampling time, which the rates are computed over. */
+  /** The agent's sampling time: the end of the interval the counts below cover. */
   atMs: number;
+  /** Increases since the instance's previous sample. */
   rxPackets: number;
   txPackets: number;
   rxBytes: number;
@@ -24,14 +26,17 @@ export interface LiveSample {
 
 interface Previous {
   atMs: number;
-  counters: [number, number, number, number, number, number];
   /** The last second this counter filled, so two samples never land in the same second. */
   second: number;
-  seenMs: number;
 }
 
-/** Longer than this between two samples and the old counters say nothing useful about the current rate. */
-const MAX_GAP_MS = 5 * 60_000;
+/**
+ * The agent's sampling period. A sample whose predecessor this replica has not seen (it started later), or that
+ * follows a long silence (the agent drops its oldest buffered samples when the control plane is away long, and
+ * their increases with them), is taken to cover one period.
+ */
+const NOMINAL_INTERVAL_MS = 1000;
+const MAX_INTERVAL_MS = 5000;
 
 export class RateTracker {
   private readonly previous = new Map<string, Previous>();
@@ -41,48 +46,36 @@ export class RateTracker {
   }
 
   /**
-   * Fills `into` (indexed like METRICS) with the sample's rates since the previous sample of the same counter and
-   * returns the second to chart them at, or returns undefined when there is no rate yet (first sample, a gap,
-   * or a sample older than one already seen).
+   * Fills `into` (indexed like METRICS) with the sample's rates over the interval since the previous sample of
+   * the same counter and returns the second to chart them at, or undefined for a sample older than one already
+   * seen (a duplicate or a late arrival).
    */
   rates(sample: LiveSample, into: Float64Array): number | undefined {
     const key = sample.queue === null ? sample.instanceId : `${sample.instanceId}:${sample.queue}`;
-    const counters: Previous["counters"] = [
-      sample.rxBytes,
-      sample.txBytes,
-      sample.rxPackets,
-      sample.txPackets,
-      sample.drops,
-      sample.retransmits ?? 0,
-    ];
     const before = this.previous.get(key);
-    if (before && sample.atMs <= before.atMs) return undefined; // a duplicate or a late arrival
-    const intervalMs = before ? sample.atMs - before.atMs : 0;
+    if (before && sample.atMs <= before.atMs) return undefined;
+    const gapMs = before ? sample.atMs - before.atMs : Number.POSITIVE_INFINITY;
+    const intervalMs = gapMs <= MAX_INTERVAL_MS ? gapMs : NOMINAL_INTERVAL_MS;
     const second = before ? Math.max(sample.second, before.second + 1) : sample.second;
     if (before) {
       before.atMs = sample.atMs;
       before.second = second;
-      before.seenMs = sample.atMs;
-      const old = before.counters;
-      before.counters = counters;
-      if (intervalMs > MAX_GAP_MS) return undefined;
-      const seconds = intervalMs / 1000;
-      for (let index = 0; index < counters.length; index += 1) {
-        // A counter that went down means the instance restarted: it has counted from zero since.
-        const delta = counters[index]! >= old[index]! ? counters[index]! - old[index]! : counters[index]!;
-        into[index] = delta / seconds;
-      }
-      into[0]! *= 8; // bytes to bits
-      into[1]! *= 8;
-      into[METRIC_COUNT - 1] = sample.connections ?? 0;
-      return second;
+    } else {
+      this.previous.set(key, { atMs: sample.atMs, second });
     }
-    this.previous.set(key, { atMs: sample.atMs, counters, second, seenMs: sample.atMs });
-    return undefined;
+    const perSecond = 1000 / intervalMs;
+    into[0] = sample.rxBytes * 8 * perSecond;
+    into[1] = sample.txBytes * 8 * perSecond;
+    into[2] = sample.rxPackets * perSecond;
+    into[3] = sample.txPackets * perSecond;
+    into[4] = sample.drops * perSecond;
+    into[5] = (sample.retransmits ?? 0) * perSecond;
+    into[METRIC_COUNT - 1] = sample.connections ?? 0;
+    return second;
   }
 
   /** Forgets counters not updated since `beforeMs` (instances that went away). */
   forgetOlderThan(beforeMs: number): void {
-    for (const [key, previous] of this.previous) if (previous.seenMs < beforeMs) this.previous.delete(key);
+    for (const [key, previous] of this.previous) if (previous.atMs < beforeMs) this.previous.delete(key);
   }
 }

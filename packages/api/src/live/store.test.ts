@@ -8,7 +8,7 @@ const ECHO = "00000000-0000-4000-8000-000000000001";
 const SINK = "00000000-0000-4000-8000-000000000002";
 const T0 = 1_750_000_000; // an epoch second
 
-/** Counters of an instance that moves `bytes` and `packets` per second, sampled at second `t` (from T0). */
+/** One second's increases of an instance that moves `bytes` and `packets` per second, sampled at `t` (from T0). */
 function sample(
   instanceId: string,
   t: number,
@@ -22,11 +22,11 @@ function sample(
     app: "echo",
     queue: null,
     atMs: (T0 + t) * 1000 + 300,
-    rxBytes: rate.bytes * t,
-    txBytes: (rate.bytes / 2) * t,
-    rxPackets: rate.packets * t,
-    txPackets: rate.packets * t,
-    drops: t,
+    rxBytes: rate.bytes,
+    txBytes: rate.bytes / 2,
+    rxPackets: rate.packets,
+    txPackets: rate.packets,
+    drops: 1,
     retransmits: null,
     connections: 3,
     ...extra,
@@ -34,27 +34,26 @@ function sample(
 }
 
 describe("rates from counters", () => {
-  it("turns counter deltas into bits and packets per second from the second sample on", () => {
+  it("turns each second's increases into bits and packets per second", () => {
     const store = new LiveStore();
     store.ingest([sample(ECHO, 0, { bytes: 1000, packets: 10 })]);
-    expect(store.seriesCount).toBe(0); // one sample has no rate yet
-    store.ingest([sample(ECHO, 1, { bytes: 1000, packets: 10 }), sample(ECHO, 2, { bytes: 1000, packets: 10 })]);
-    const frame = store.frame({ kind: "instance", instanceId: ECHO }, T0, T0 + 2);
+    store.ingest([sample(ECHO, 1, { bytes: 1000, packets: 10 }), sample(ECHO, 2, { bytes: 2000, packets: 20 })]);
+    const frame = store.frame({ kind: "instance", instanceId: ECHO }, T0 - 1, T0 + 2);
     const echo = frame.series[`instance:${ECHO}`]!;
-    expect(echo.rxBits).toEqual([null, 8000, 8000]);
-    expect(echo.txBits).toEqual([null, 4000, 4000]);
-    expect(echo.rxPackets).toEqual([null, 10, 10]);
-    expect(echo.drops).toEqual([null, 1, 1]);
-    expect(echo.connections).toEqual([null, 3, 3]);
+    expect(echo.rxBits).toEqual([null, 8000, 8000, 16_000]);
+    expect(echo.txBits).toEqual([null, 4000, 4000, 8000]);
+    expect(echo.rxPackets).toEqual([null, 10, 10, 20]);
+    expect(echo.drops).toEqual([null, 1, 1, 1]);
+    expect(echo.connections).toEqual([null, 3, 3, 3]);
   });
 
-  it("divides by the agent's real interval and treats a counter that went down as a restart", () => {
+  it("divides by the interval since the previous sample, and by one period after a long silence", () => {
     const store = new LiveStore();
     store.ingest([sample(ECHO, 0, { bytes: 0, packets: 0 })]);
     // 2 s later by the agent's clock, 4000 bytes more: 2000 B/s.
-    store.ingest([{ ...sample(ECHO, 1, { bytes: 0, packets: 0 }), atMs: (T0 + 2) * 1000 + 300, rxBytes: 4000 }]);
-    // Restarted: counters start again from zero; 500 bytes since.
-    store.ingest([{ ...sample(ECHO, 2, { bytes: 0, packets: 0 }), atMs: (T0 + 3) * 1000 + 300, rxBytes: 500 }]);
+    store.ingest([{ ...sample(ECHO, 1, { bytes: 4000, packets: 0 }), atMs: (T0 + 2) * 1000 + 300 }]);
+    // A minute of silence (the agent dropped what it buffered): the next sample covers one second.
+    store.ingest([{ ...sample(ECHO, 2, { bytes: 500, packets: 0 }), atMs: (T0 + 62) * 1000 + 300 }]);
     const bits = store.frame({ kind: "instance", instanceId: ECHO }, T0 + 1, T0 + 2).series[`instance:${ECHO}`]!.rxBits;
     expect(bits).toEqual([16_000, 4000]);
   });
@@ -68,6 +67,9 @@ describe("rates from counters", () => {
     store.ingest([{ ...sample(ECHO, 2, { bytes: 100, packets: 1 }), second: T0 + 1 }]);
     const bits = store.frame({ kind: "instance", instanceId: ECHO }, T0 + 1, T0 + 2).series[`instance:${ECHO}`]!.rxBits;
     expect(bits).toEqual([800, 800]);
+    expect(store.frame({ kind: "instance", instanceId: ECHO }, T0, T0).series[`instance:${ECHO}`]!.rxBits).toEqual([
+      800,
+    ]);
   });
 });
 
@@ -115,15 +117,14 @@ describe("series", () => {
       sample(SINK, 1, { bytes: 1, packets: 1 }, { app: "sink" }),
     ]);
     expect(store.has(`instance:${SINK}`)).toBe(false);
-    expect(store.counters.seriesRefused).toBe(2);
+    expect(store.counters.seriesRefused).toBe(4); // instance and app, for each of the two samples
     store.evictIdle(T0 + 1 + 3600);
     expect(store.seriesCount).toBe(4);
     store.evictIdle(T0 + 2 + 3600);
     expect(store.seriesCount).toBe(0);
     expect(store.counters.seriesEvicted).toBe(4);
-    // Counters were forgotten too: the next sample starts a new rate.
+    // There is room again.
     store.ingest([sample(SINK, 4000, { bytes: 1, packets: 1 }, { app: "sink" })]);
-    store.ingest([sample(SINK, 4001, { bytes: 1, packets: 1 }, { app: "sink" })]);
     expect(store.has(`instance:${SINK}`)).toBe(true);
   });
 });
