@@ -21,7 +21,7 @@ let nodeId: string;
 let reporter: NodeJS.Timeout;
 
 beforeAll(async () => {
-  server = await startServer({ env: { SLUICE_ADMIN_PASSWORD: ADMIN_PASSWORD } });
+  server = await startServer({ env: { SLUICE_ADMIN_PASSWORD: ADMIN_PASSWORD }, readyTimeoutMs: 90_000 });
   const admin = apiClient(server.base);
   await admin.auth.login.mutate({ username: "admin", password: ADMIN_PASSWORD });
   const { token } = await admin.tokens.create.mutate({ ttlMinutes: 5 });
