@@ -29,6 +29,12 @@ const MODULES: BenchModule[] = [
     "kv-http.ts",
     benchDir,
   ),
+  scriptModule(
+    "control-plane",
+    "Control plane: 1,000 agents heartbeating and reporting stats each second, on PGlite and on Postgres",
+    "control-plane.ts",
+    benchDir,
+  ),
 ];
 
 const args = process.argv.slice(2);
