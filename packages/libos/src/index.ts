@@ -13,7 +13,13 @@ export {
   type NativeAppName,
   type RunningApp,
   runEchoBench,
+  runTcpEchoBench,
+  runTcpStreamBench,
   type StackBackend,
+  type TcpEchoBenchConfig,
+  type TcpEchoBenchResult,
+  type TcpStreamBenchConfig,
+  type TcpStreamBenchResult,
   startKernelApp,
   startNativeApp,
 } from "./native-apps.js";
