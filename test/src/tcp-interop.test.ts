@@ -165,6 +165,42 @@ describe("Sluice TCP and the Linux kernel over AF_XDP", () => {
     expect(stopped.counters?.app).toMatchObject({ accepted: 3, reset: 0 });
   });
 
+  it("sluice run echo --proto tcp --backend kernel is the kernel-socket baseline server", async () => {
+    const kernelEcho = await startSluice(net, "peer", [
+      "run",
+      "echo",
+      "--backend",
+      "kernel",
+      "--ip",
+      `${KERNEL_IP}/24`,
+      "--port",
+      "17",
+      "--proto",
+      "tcp",
+    ]);
+    try {
+      expect(kernelEcho.readyLine).toBe(`ready echo tcp ${KERNEL_IP}:17 backend=kernel`);
+      const bulk = await stream(17, 16 * MiB);
+      expect(JSON.parse(bulk.stdout)).toMatchObject({ bytes_received: 16 * MiB, echo: "exact" });
+      const echo = await sluiceCli(net, "sluice", [
+        "bench",
+        "tcp-echo",
+        ...xdpFlags(),
+        "--target",
+        `${KERNEL_IP}:17`,
+        "--connections",
+        "3",
+        "--duration",
+        "0.5",
+      ]);
+      expect(JSON.parse(echo.stdout)).toMatchObject({ connections: 3, failed: 0 });
+    } finally {
+      const stopped = await kernelEcho.stop();
+      expect(stopped.counters?.app).toMatchObject({ accepted: 4, closed: 4 });
+      expect(stopped.counters?.app?.bytes).toBeGreaterThan(16 * MiB);
+    }
+  });
+
   it("a kernel sink's FIN after Sluice's (FIN-WAIT-2 → TIME-WAIT) ends the stream cleanly", async () => {
     const { code, stdout } = await stream(8, 4 * MiB);
     expect(code).toBe(0);
@@ -259,6 +295,7 @@ describe("sluice bench tcp-* usage errors", () => {
   it.each([
     [["--tcp-connections", "8"], /--tcp-connections needs a Sluice backend/],
     [["--tcp-buffer", "65536"], /--tcp-buffer needs a Sluice backend/],
+    [["--fault", "drop=0.1"], /--fault needs a Sluice backend/],
   ])("refuses %j on the kernel backend with exit 2", async (flags, message) => {
     const error = await run(process.execPath, [
       sluiceBin,

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <memory>
 #include <cerrno>
 #include <vector>
 
@@ -87,6 +88,110 @@ void close_gracefully(std::vector<EchoConnection>& connections) {
   }
 }
 }  // namespace
+
+namespace {
+/// One accepted connection of the kernel echo server. What the kernel would not take yet waits in
+/// `pending`, and the connection is not read until it has gone (TCP's flow control does the rest).
+struct EchoSession {
+  explicit EchoSession(int fd) : socket(fd) {}
+  Socket socket;
+  std::vector<std::uint8_t> pending;
+  std::size_t pending_at = 0;
+  bool peer_finished = false;
+};
+
+/// Sends what is pending; false on a connection error.
+bool flush_pending(EchoSession& session) {
+  while (session.pending_at < session.pending.size()) {
+    const ssize_t n = ::send(session.socket.fd(), session.pending.data() + session.pending_at,
+                             session.pending.size() - session.pending_at, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) return errno == EAGAIN || errno == EINTR;
+    session.pending_at += static_cast<std::size_t>(n);
+  }
+  session.pending.clear();
+  session.pending_at = 0;
+  return true;
+}
+}  // namespace
+
+KernelTcpEchoCounters run_kernel_tcp_echo(const std::string& address, std::uint16_t port, bool busy_poll,
+                                          const std::atomic<bool>& stop, const std::function<void()>& ready) {
+  const sockaddr_in local = make_address(address, port);
+  Socket listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (listener.fd() < 0) throw_errno(errno, "socket(AF_INET, SOCK_STREAM)");
+  const int one = 1;
+  ::setsockopt(listener.fd(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (::bind(listener.fd(), reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) {
+    throw_errno(errno, "cannot bind TCP " + address + ":" + std::to_string(port));
+  }
+  if (::listen(listener.fd(), 1024) != 0) throw_errno(errno, "listen");
+  Socket epoll(::epoll_create1(EPOLL_CLOEXEC));
+  if (epoll.fd() < 0) throw_errno(errno, "epoll_create1");
+  epoll_event interest{.events = EPOLLIN, .data = {.fd = listener.fd()}};
+  ::epoll_ctl(epoll.fd(), EPOLL_CTL_ADD, listener.fd(), &interest);
+  ready();
+
+  KernelTcpEchoCounters counters;
+  std::vector<std::unique_ptr<EchoSession>> sessions;  // by descriptor
+  std::vector<std::uint8_t> buffer(64 * 1024);
+  std::vector<epoll_event> events(64);
+  const auto end = [&](int fd) {
+    ::epoll_ctl(epoll.fd(), EPOLL_CTL_DEL, fd, nullptr);
+    sessions[static_cast<std::size_t>(fd)].reset();
+    counters.closed += 1;
+  };
+  while (!stop.load(std::memory_order_relaxed)) {
+    const int n = ::epoll_wait(epoll.fd(), events.data(), static_cast<int>(events.size()), busy_poll ? 0 : 50);
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[static_cast<std::size_t>(i)].data.fd;
+      if (fd == listener.fd()) {
+        for (int client = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC); client >= 0;
+             client = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) {
+          ::setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          if (sessions.size() <= static_cast<std::size_t>(client)) sessions.resize(static_cast<std::size_t>(client) + 1);
+          sessions[static_cast<std::size_t>(client)] = std::make_unique<EchoSession>(client);
+          epoll_event want{.events = EPOLLIN, .data = {.fd = client}};
+          ::epoll_ctl(epoll.fd(), EPOLL_CTL_ADD, client, &want);
+          counters.accepted += 1;
+        }
+        continue;
+      }
+      EchoSession& session = *sessions[static_cast<std::size_t>(fd)];
+      if (!flush_pending(session)) {
+        end(fd);
+        continue;
+      }
+      bool failed = false;
+      while (session.pending.empty() && !session.peer_finished) {
+        const ssize_t got = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (got < 0) {
+          failed = errno != EAGAIN && errno != EINTR;
+          break;
+        }
+        if (got == 0) {
+          session.peer_finished = true;
+          break;
+        }
+        counters.bytes += static_cast<std::uint64_t>(got);
+        const ssize_t sent = ::send(fd, buffer.data(), static_cast<std::size_t>(got), MSG_NOSIGNAL | MSG_DONTWAIT);
+        const std::size_t taken = sent < 0 ? 0 : static_cast<std::size_t>(sent);
+        if (sent < 0 && errno != EAGAIN && errno != EINTR) {
+          failed = true;
+          break;
+        }
+        session.pending.assign(buffer.begin() + static_cast<std::ptrdiff_t>(taken), buffer.begin() + got);
+      }
+      if (failed || (session.peer_finished && session.pending.empty())) {
+        end(fd);  // the echo is complete: closing sends our FIN
+        continue;
+      }
+      // Wait for room while something is pending, for bytes otherwise.
+      epoll_event want{.events = session.pending.empty() ? EPOLLIN : EPOLLOUT, .data = {.fd = fd}};
+      ::epoll_ctl(epoll.fd(), EPOLL_CTL_MOD, fd, &want);
+    }
+  }
+  return counters;
+}
 
 TcpEchoLoadResult run_kernel_tcp_echo_client(const std::string& address, std::uint16_t port,
                                              const TcpEchoLoadOptions& options, bool busy_poll,

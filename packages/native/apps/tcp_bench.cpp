@@ -33,7 +33,36 @@ auto run_on_stack(const runtime::InstanceConfig& config, socket::Endpoint target
   });
   return result;
 }
+class HostedKernelTcpEcho final : public HostedApp {
+ public:
+  HostedKernelTcpEcho(const std::string& address, bool busy_poll, int core, std::uint16_t port) {
+    info_.backend = "kernel";
+    info_.name = address;
+    info_.mode = busy_poll ? "busy-poll" : "blocking";
+    runner_.start(core, [this, address, busy_poll, port](const std::atomic<bool>& stop,
+                                                         const runtime::BackgroundRunner::Ready& ready) {
+      counters_ = run_kernel_tcp_echo(address, port, busy_poll, stop, ready);
+    });
+  }
+
+  const device::DeviceInfo& device() const override { return info_; }
+
+  runtime::CounterReport stop() override {
+    runner_.stop();
+    return {{"app", {{"accepted", counters_.accepted}, {"closed", counters_.closed}, {"bytes", counters_.bytes}}}};
+  }
+
+ private:
+  device::DeviceInfo info_;
+  KernelTcpEchoCounters counters_;
+  runtime::BackgroundRunner runner_;
+};
 }  // namespace
+
+std::unique_ptr<HostedApp> host_kernel_tcp_echo(const std::string& address, bool busy_poll, int core,
+                                                std::uint16_t port) {
+  return std::make_unique<HostedKernelTcpEcho>(address, busy_poll, core, port);
+}
 
 TcpEchoLoadResult run_stack_tcp_echo_bench(const runtime::InstanceConfig& config, const std::string& target_address,
                                            std::uint16_t target_port, const TcpEchoLoadOptions& options) {
