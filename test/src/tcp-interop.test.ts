@@ -221,6 +221,18 @@ describe("Sluice TCP and the Linux kernel over AF_XDP", () => {
     expect(Date.now() - started).toBeLessThan(30_000); // a reset, not the 60 s transfer timeout
   });
 
+  it("keeps serving after the kernel resets an echo it abandoned (CLOSE-WAIT / LAST-ACK)", async () => {
+    sluice = await startSluice(net, "sluice", ["run", "echo", ...xdpFlags(), "--port", "7", "--proto", "tcp"]);
+    const out = await net.exec("peer", [process.execPath, fixture("tcp-abandon.mjs"), SLUICE_IP, "7"]);
+    expect(JSON.parse(out.stdout.trim())).toEqual({ sent: 262144 });
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // the RSTs arrive and are handled
+    const result = await kernelToSluice(net, "peer", SLUICE_IP, 1, 64 * 1024);
+    expect(result).toEqual({ connections: 1, bytes: 64 * 1024, equal: 1, errors: [] });
+    const stopped = await sluice.stop();
+    sluice = undefined;
+    expect(stopped.counters?.app).toMatchObject({ accepted: 2, reset: 1, closed: 1 });
+  });
+
   it.each([
     ["1% loss", "drop=0.01,seed=3"],
     ["5% loss", "drop=0.05,seed=4"],
