@@ -16,11 +16,11 @@ export {
   runTcpEchoBench,
   runTcpStreamBench,
   type StackBackend,
+  startKernelApp,
+  startNativeApp,
   type TcpEchoBenchConfig,
   type TcpEchoBenchResult,
   type TcpStreamBenchConfig,
   type TcpStreamBenchResult,
-  startKernelApp,
-  startNativeApp,
 } from "./native-apps.js";
 export { type InstanceStats, readInstanceStats } from "./stats.js";
