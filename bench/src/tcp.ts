@@ -296,6 +296,12 @@ const file = writeResults("tcp", {
   machine: machine(),
   seconds,
   size,
+  // One row per measurement for the report (bench/src/report/script-module.ts).
+  runs: [
+    ...latency.map((r) => ({ kind: "(a) RTT, 1 connection", ...r })),
+    ...echoes.map((r) => ({ kind: "(b) echoes, 16 connections", ...r })),
+    ...bulk.map((r) => ({ kind: `(c) bulk, offloads ${r.offloads}`, name: r.name, gbitPerSecond: r.gbitPerSecond })),
+  ],
   latency,
   echoes,
   bulk,

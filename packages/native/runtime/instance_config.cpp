@@ -25,27 +25,34 @@ std::uint64_t random_tcp_secret() {
 }
 }  // namespace
 
-std::unique_ptr<StackInstance> open_instance(const InstanceConfig& config) {
-  // Everything that can be checked without touching the device is checked first, so a typo never
-  // costs an attach/detach of an XDP program.
-  std::optional<device::fault::FaultSpec> faults;
-  if (!config.fault_spec.empty()) faults = device::fault::parse_fault_spec(config.fault_spec);
+iface::InterfaceConfig interface_config(const InstanceConfig& config) {
   iface::InterfaceConfig interface;
   interface.address = config.address;
   interface.prefix_length = config.prefix_length;
   interface.gateway = config.gateway;
+  interface.static_arp = config.static_arp;
   interface.rx_checksum = config.rx_checksum;
   interface.tcp_secret = random_tcp_secret();
   interface.tcp_connections = config.tcp_connections;
   interface.tcp_buffer_pairs = config.tcp_connections;
   interface.tcp.send_buffer = config.tcp_buffer;
-  interface.tcp.receive_buffer = config.tcp_buffer;
+  interface.tcp.receive_buffer = config.tcp_receive_buffer != 0 ? config.tcp_receive_buffer : config.tcp_buffer;
+  interface.tcp.nodelay = config.tcp_nodelay;
+  interface.tcp.keepalive = config.tcp_keepalive;
+  interface.tcp.congestion = config.tcp_congestion;
+  interface.tcp.time_wait = config.tcp_time_wait;
+  if (config.tcp_mss != 0) interface.tcp.mss = config.tcp_mss;
   // Until the device is open its MAC is unknown; a stand-in lets everything else be validated now.
   interface.mac = config.mac.value_or(wire::MacAddress{{0x02, 0, 0, 0, 0, 1}});
   iface::validate(interface);
+  return interface;
+}
 
-  std::unique_ptr<device::Device> device = device::open_device(config.device);
-  if (faults) device = std::make_unique<device::fault::FaultDevice>(std::move(device), *faults);
+std::unique_ptr<StackInstance> build_instance(std::unique_ptr<device::Device> device, const InstanceConfig& config,
+                                              iface::InterfaceConfig interface) {
+  if (!config.fault_spec.empty()) {
+    device = std::make_unique<device::fault::FaultDevice>(std::move(device), device::fault::parse_fault_spec(config.fault_spec));
+  }
   if (!config.pcap_path.empty()) {
     device::pcap::PcapOptions pcap;
     pcap.path = config.pcap_path;
@@ -54,6 +61,14 @@ std::unique_ptr<StackInstance> open_instance(const InstanceConfig& config) {
   if (!config.mac) interface.mac = device->info().mac;
   interface.mtu = device->info().mtu;
   return std::make_unique<StackInstance>(std::move(device), interface);
+}
+
+std::unique_ptr<StackInstance> open_instance(const InstanceConfig& config) {
+  // Everything that can be checked without touching the device is checked first, so a typo never
+  // costs an attach/detach of an XDP program.
+  if (!config.fault_spec.empty()) device::fault::parse_fault_spec(config.fault_spec);
+  iface::InterfaceConfig interface = interface_config(config);
+  return build_instance(device::open_device(config.device), config, std::move(interface));
 }
 
 }  // namespace sluice::runtime

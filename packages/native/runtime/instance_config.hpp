@@ -5,8 +5,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "device/open.hpp"
+#include "iface/config.hpp"
 #include "runtime/stack_instance.hpp"
 #include "wire/ethernet.hpp"
 #include "wire/checksum_policy.hpp"
@@ -37,7 +40,28 @@ struct InstanceConfig {
   /// small buffers, e.g. 1024 and 64 KiB (128 MiB).
   std::uint32_t tcp_connections = 64;
   std::uint32_t tcp_buffer = 256 * 1024;
+  /// Receive buffer per connection when it should differ from tcp_buffer (0 = tcp_buffer).
+  std::uint32_t tcp_receive_buffer = 0;
+  /// Defaults every connection starts from (each can change them: nodelay, keepalive, congestion).
+  bool tcp_nodelay = false;
+  bool tcp_keepalive = false;
+  socket::tcp::CongestionAlgorithm tcp_congestion = socket::tcp::CongestionAlgorithm::cubic;
+  Duration tcp_time_wait = Duration::seconds(60);
+  /// MSS announced and sent (the interface caps it at MTU - 40); 0 = the default, 1460.
+  std::uint16_t tcp_mss = 0;
+  /// Neighbours that are never resolved with ARP.
+  std::vector<std::pair<wire::Ipv4Address, wire::MacAddress>> static_arp;
 };
+
+/// The interface configuration `config` describes, validated (throws sluice::Error(EINVAL) naming
+/// the field). The MAC is a stand-in and the MTU the default until a device is known; the TCP
+/// secret is random (deployments), so simulations that want to replay set it to 0 afterwards.
+iface::InterfaceConfig interface_config(const InstanceConfig& config);
+
+/// Wraps an opened `device` in the decorators `config` asks for (fault, pcap) and builds the
+/// instance with `interface`, taking the MAC (unless configured) and MTU from the device.
+std::unique_ptr<StackInstance> build_instance(std::unique_ptr<device::Device> device, const InstanceConfig& config,
+                                              iface::InterfaceConfig interface);
 
 /// Opens the device (with fault and pcap decorators as configured) and builds the instance on it.
 /// Throws sluice::Error naming what failed.

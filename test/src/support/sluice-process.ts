@@ -28,7 +28,18 @@ export async function startSluice(
   args: string[],
   timeoutMs = 20_000,
 ): Promise<SluiceProcess> {
-  const child = net.spawn(host, [process.execPath, sluiceBin, ...args]);
+  return startProcess(net, host, [process.execPath, sluiceBin, ...args], timeoutMs);
+}
+
+/** Any server that prints a `ready ...` line and stops on SIGINT (the sluice CLI, the C examples). */
+export async function startProcess(
+  net: Network,
+  host: string,
+  argv: string[],
+  timeoutMs = 20_000,
+): Promise<SluiceProcess> {
+  const args = argv.slice(1);
+  const child = net.spawn(host, argv);
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (text: string) => {
@@ -40,7 +51,7 @@ export async function startSluice(
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const readyLine = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`sluice ${args.join(" ")} not ready in ${timeoutMs} ms: ${stderr}`)),
+      () => reject(new Error(`${argv[0]} ${args.join(" ")} not ready in ${timeoutMs} ms: ${stderr}`)),
       timeoutMs,
     );
     const check = () => {
@@ -53,7 +64,7 @@ export async function startSluice(
     child.stdout!.on("data", check);
     exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`sluice exited with ${code} before ready: ${stderr.trim()}`));
+      reject(new Error(`${argv[0]} exited with ${code} before ready: ${stderr.trim()}`));
     });
   });
   return {

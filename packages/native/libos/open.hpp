@@ -1,0 +1,15 @@
+#pragma once
+// Backend selection: configuration in, a running LibOS out.
+#include <memory>
+
+#include "libos/config.hpp"
+#include "libos/libos.hpp"
+
+namespace sluice::libos {
+
+/// Picks the provider `config.backend` names (xdp, dpdk, tap, sim: the Sluice stack; kernel: not
+/// built yet, ENOSYS), pins the calling thread to `core` when one is set, and builds the LibOS.
+/// Throws sluice::Error naming what failed.
+std::unique_ptr<LibOS> open_libos(const LibosConfig& config);
+
+}  // namespace sluice::libos

@@ -1,0 +1,110 @@
+#pragma once
+// The boundary between the LibOS core (queue descriptors, qtokens, buffers, completions) and what
+// actually moves bytes. The core never touches a device or a kernel socket: it asks a Provider for
+// non-blocking socket calls, and learns from provider events (plus retrying UDP receives after each
+// poll) when a pending operation can progress. Two providers are planned:
+//  - StackProvider (libos/stack_provider.*): the Sluice stack on xdp, dpdk, tap or sim;
+//  - a kernel provider over io_uring sockets, to plug in later (libos/kernel/ is its engine).
+//
+// Contract:
+//  - Socket handles are the provider's own small integers >= 0; calls return -errno.
+//  - Every call is non-blocking: -EAGAIN means "not now, an event will say when".
+//  - Data is copied in (send) and out (receive): the core owns the application's buffers.
+//  - Single-threaded: everything is called from the thread that owns the LibOS.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "socket/endpoint.hpp"
+#include "util/time.hpp"
+
+namespace sluice::libos {
+
+using socket::Endpoint;
+
+enum class ProviderEventKind : std::uint8_t {
+  connected,   ///< an active open completed
+  acceptable,  ///< a listener has a connection to accept
+  readable,    ///< bytes or end of stream to receive
+  writable,    ///< send space after a send was refused or cut short
+  closed,      ///< the connection is gone (error 0: normally)
+  failed,      ///< the connection ended with `error` (ECONNRESET, ECONNREFUSED, ETIMEDOUT, ...)
+};
+
+struct ProviderEvent {
+  int socket = -1;
+  ProviderEventKind kind = ProviderEventKind::readable;
+  int error = 0;
+};
+
+enum class TcpOption : std::uint8_t { nodelay, keepalive, congestion_newreno, congestion_cubic };
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  Provider() = default;
+  Provider(const Provider&) = delete;
+  Provider& operator=(const Provider&) = delete;
+
+  /// "xdp", "dpdk", "tap", "sim", "kernel".
+  virtual std::string_view backend() const = 0;
+  /// The provider's clock: CLOCK_MONOTONIC on devices, virtual time in a simulation.
+  virtual Instant now() const = 0;
+
+  // Progress. One iteration is begin_poll (receive up to `budget` frames), the core's work, then
+  // end_poll (timers, transmit), so replies made in between leave in the same burst.
+  virtual std::size_t begin_poll(Instant now, std::size_t budget) = 0;
+  virtual void end_poll(Instant now) = 0;
+  /// The next event, oldest first; false when there is none.
+  virtual bool next_event(ProviderEvent& out) = 0;
+  /// Lets time pass until work may be there or `deadline` comes: sleeps on the device (or, in a
+  /// simulation, advances virtual time to the next delivery or timer). Busy-polling providers
+  /// return at once.
+  /// False only when nothing can ever happen again (a simulation with nothing in flight, no timer
+  /// and no deadline): waiting would never end.
+  virtual bool idle(Instant deadline) = 0;
+  /// The earliest time end_poll has timer work, Instant::never() if none.
+  virtual Instant next_deadline() const = 0;
+  /// Readable when frames may be waiting; -1 if the provider has no such descriptor.
+  virtual int wait_fd() const = 0;
+
+  /// Every socket id the provider hands out is below this (the core sizes its maps once).
+  virtual std::size_t socket_id_limit() const = 0;
+
+  // UDP.
+  virtual int udp_bind(Endpoint local) = 0;
+  virtual int udp_connect(int socket, Endpoint remote) = 0;
+  /// Sends one datagram made of `segments` concatenated. 0 or -errno (-EMSGSIZE, -ENOBUFS, ...).
+  virtual int udp_send_to(int socket, Endpoint to, std::span<const std::span<const std::uint8_t>> segments) = 0;
+  /// Payload bytes of the oldest queued datagram, or -EAGAIN when none is queued.
+  virtual long udp_peek(int socket) = 0;
+  /// Copies the oldest datagram into `segments` in order (bytes beyond them are dropped), sets
+  /// `from` and returns the datagram's full size; -EAGAIN when none is queued.
+  virtual long udp_receive(int socket, std::span<const std::span<std::uint8_t>> segments, Endpoint& from) = 0;
+  virtual void udp_close(int socket) = 0;
+  virtual Endpoint udp_local(int socket) const = 0;
+
+  // TCP.
+  virtual int tcp_listen(Endpoint local, std::uint32_t backlog) = 0;
+  /// A connection id and its peer, or -EAGAIN.
+  virtual int tcp_accept(int listener, Endpoint& peer) = 0;
+  /// A connection id at once; `connected` or `failed` follows.
+  virtual int tcp_connect(Endpoint remote) = 0;
+  virtual long tcp_send(int socket, std::span<const std::uint8_t> bytes) = 0;
+  /// Bytes copied, 0 at end of stream, -EAGAIN, or the error that ended the connection.
+  virtual long tcp_receive(int socket, std::span<std::uint8_t> out) = 0;
+  /// Graceful close (`abort` false) or reset; the id is the provider's again either way.
+  virtual void tcp_close(int socket, bool abort) = 0;
+  virtual int tcp_set_option(int socket, TcpOption option, bool on) = 0;
+  /// Local and remote endpoints of a connection or listener (remote zero for a listener).
+  virtual int tcp_endpoints(int socket, Endpoint& local, Endpoint& remote) const = 0;
+  /// True once the handshake has completed (so a connect can be completed late).
+  virtual bool tcp_established(int socket) const = 0;
+
+  /// Per-connection buffer sizes, fixed for the provider's life (SO_SNDBUF / SO_RCVBUF report them).
+  virtual std::uint32_t tcp_send_buffer() const = 0;
+  virtual std::uint32_t tcp_receive_buffer() const = 0;
+};
+
+}  // namespace sluice::libos
