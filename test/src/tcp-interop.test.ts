@@ -230,7 +230,12 @@ describe("Sluice TCP and the Linux kernel over AF_XDP", () => {
     expect(result).toEqual({ connections: 1, bytes: 64 * 1024, equal: 1, errors: [] });
     const stopped = await sluice.stop();
     sluice = undefined;
-    expect(stopped.counters?.app).toMatchObject({ accepted: 2, reset: 1, closed: 1 });
+    // Whether the kernel's RST lands before the echo has finished (a reset, in CLOSE-WAIT) or after
+    // Sluice closed its side (LAST-ACK: the app already counted a close) depends on timing.
+    const app = stopped.counters?.app ?? {};
+    expect(app.accepted).toBe(2);
+    expect((app.reset ?? 0) + (app.closed ?? 0)).toBe(2);
+    expect(app.reset).toBeLessThanOrEqual(1);
   });
 
   it.each([
