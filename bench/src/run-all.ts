@@ -24,6 +24,12 @@ const MODULES: BenchModule[] = [
     benchDir,
   ),
   scriptModule(
+    "kv-http",
+    "kv vs redis-server (redis-benchmark) and http vs nginx (wrk), on AF_XDP and on the kernel backend",
+    "kv-http.ts",
+    benchDir,
+  ),
+  scriptModule(
     "tcp",
     "TCP against the kernel: echo RTT, echoes/s at 16 connections, bulk throughput, CPU per segment",
     "tcp.ts",
