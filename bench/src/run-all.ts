@@ -35,6 +35,12 @@ const MODULES: BenchModule[] = [
     "control-plane.ts",
     benchDir,
   ),
+  scriptModule(
+    "tcp",
+    "TCP against the kernel: echo RTT, echoes/s at 16 connections, bulk throughput, CPU per segment",
+    "tcp.ts",
+    benchDir,
+  ),
 ];
 
 const args = process.argv.slice(2);
