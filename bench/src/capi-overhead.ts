@@ -3,9 +3,11 @@
 //   raw:  `sluice run echo` (the runtime's built-in app straight on iface::Interface; UDP replies
 //         in place, TCP through TcpServer),
 //   capi: packages/native/examples/echo (sl_pop -> sl_push of the popped buffer, sl_wait_next_n).
+// and benchmark (e): the same capi echo binary unchanged on the `kernel` backend (Linux sockets
+// through io_uring, the address back on eth0), ratio kernel/xdp.
 // Load: `sluice bench udp-echo` (kernel socket, busy-polling, window 1 and 64) and a TCP bulk echo
 // (4 connections), both from the client namespace on CPU 1. Writes results/capi-overhead-*.json with
-// ratios capi/raw (target: throughput >= 0.9, i.e. at most 10% overhead).
+// ratios capi/raw (target: throughput >= 0.9, i.e. at most 10% overhead) and capi-kernel/capi.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createNetwork, type Network } from "@sluice/netns";
@@ -20,7 +22,7 @@ const echoBin = fileURLToPath(new URL("../../packages/native/build/release/echo"
 if (!existsSync(echoBin)) throw new Error(`${echoBin} is missing: npm run build -w @sluice/native`);
 
 interface Run {
-  server: "raw" | "capi";
+  server: "raw" | "capi" | "capi-kernel";
   load: string;
   window: number;
   roundTripsPerSecond: number;
@@ -111,6 +113,8 @@ const rawEcho = (proto: string) => [
   "0",
 ];
 const capiConfig = JSON.stringify({ backend: "xdp", interface: "eth0", ipv4: `${SERVER}/24`, core: 0 });
+// Busy-polling like the xdp run, so the two backends differ only in what moves the bytes.
+const kernelConfig = JSON.stringify({ backend: "kernel", ipv4: `${SERVER}/24`, core: 0 });
 
 const net = await createNetwork({ hosts: ["server", "client"] });
 try {
@@ -128,21 +132,30 @@ try {
   for (const window of [1, 64]) await udpLoad(net, "capi", window);
   await tcpLoad(net, "capi");
   await server.stop();
+
+  await net.exec("server", ["ip", "addr", "add", `${SERVER}/24`, "dev", "eth0"]);
+  server = await startServer(net, "server", [echoBin, kernelConfig, String(PORT)], /^ready /m);
+  for (const window of [1, 64]) await udpLoad(net, "capi-kernel", window);
+  await tcpLoad(net, "capi-kernel");
+  await server.stop();
 } finally {
   await net.destroy();
 }
 
 const pick = (server: Run["server"], load: string, window: number) =>
   runs.find((r) => r.server === server && r.load.startsWith(load) && r.window === window);
-const ratio = (load: string, window: number) => {
-  const raw = pick("raw", load, window);
-  const capi = pick("capi", load, window);
-  return raw && capi ? capi.roundTripsPerSecond / raw.roundTripsPerSecond : null;
+const ratio = (load: string, window: number, over: Run["server"] = "raw", server: Run["server"] = "capi") => {
+  const base = pick(over, load, window);
+  const measured = pick(server, load, window);
+  return base && measured ? measured.roundTripsPerSecond / base.roundTripsPerSecond : null;
 };
 const ratios = {
   udpWindow1CapiOverRaw: ratio("udp", 1),
   udpWindow64CapiOverRaw: ratio("udp", 64),
   tcpBulkCapiOverRaw: ratio("tcp", 4),
+  udpWindow1KernelOverXdp: ratio("udp", 1, "capi", "capi-kernel"),
+  udpWindow64KernelOverXdp: ratio("udp", 64, "capi", "capi-kernel"),
+  tcpBulkKernelOverXdp: ratio("tcp", 4, "capi", "capi-kernel"),
 };
 const target = ">= 0.9 (at most 10% throughput overhead)";
 const file = writeResults("capi-overhead", {
@@ -165,5 +178,8 @@ for (const r of runs)
 const show = (x: number | null) => (x === null ? "n/a" : x.toFixed(2));
 console.log(
   `\nC API / raw stack, round trips/s: UDP w1 ${show(ratios.udpWindow1CapiOverRaw)}, UDP w64 ${show(ratios.udpWindow64CapiOverRaw)}, TCP bulk ${show(ratios.tcpBulkCapiOverRaw)} (target ${target})`,
+);
+console.log(
+  `same C echo, kernel backend / xdp backend: UDP w1 ${show(ratios.udpWindow1KernelOverXdp)}, UDP w64 ${show(ratios.udpWindow64KernelOverXdp)}, TCP bulk ${show(ratios.tcpBulkKernelOverXdp)}`,
 );
 console.log(`results: ${file}`);

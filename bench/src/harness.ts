@@ -52,6 +52,8 @@ export async function startServer(
     });
   });
   return {
+    /** The server's process id (`ip netns exec` execs it), for CPU accounting and profiling. */
+    pid: child.pid,
     async stop() {
       const exited = new Promise((resolve) => child.on("exit", resolve));
       child.kill("SIGINT");

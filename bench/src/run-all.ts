@@ -29,6 +29,18 @@ const MODULES: BenchModule[] = [
     "kv-http.ts",
     benchDir,
   ),
+  scriptModule(
+    "control-plane",
+    "Control plane: 1,000 agents heartbeating and reporting stats each second, on PGlite and on Postgres",
+    "control-plane.ts",
+    benchDir,
+  ),
+  scriptModule(
+    "tcp",
+    "TCP against the kernel: echo RTT, echoes/s at 16 connections, bulk throughput, CPU per segment",
+    "tcp.ts",
+    benchDir,
+  ),
 ];
 
 const args = process.argv.slice(2);

@@ -40,6 +40,21 @@ export interface NativeBinding {
     seconds: number;
     rttNanos: { p50: number; p99: number; p999: number; max: number };
   }>;
+  runTcpEchoBench(
+    instance: object,
+    config: object,
+  ): Promise<{
+    roundTrips: number;
+    sent: number;
+    seconds: number;
+    connections: number;
+    failed: number;
+    rttNanos: { p50: number; p99: number; p999: number; max: number };
+  }>;
+  runTcpStreamBench(
+    instance: object,
+    config: object,
+  ): Promise<{ bytesSent: number; bytesReceived: number; firstMismatch: number; seconds: number; sendSeconds: number }>;
   probeBackends(): BackendSupport[];
   versions(): NativeVersions;
   internetChecksum(bytes: Uint8Array): number;

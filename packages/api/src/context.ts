@@ -9,6 +9,8 @@
 import type { Database } from "@sluice/db";
 import { nodeCredentials, nodes, sessions, users } from "@sluice/db";
 import { and, eq, gt, isNull } from "drizzle-orm";
+import type { LiveService } from "./live/service.js";
+import type { Telemetry } from "./observability/telemetry.js";
 import { hashSecret } from "./security/secrets.js";
 
 export type Role = "viewer" | "operator" | "admin";
@@ -46,6 +48,10 @@ export interface Context {
   csrfSafe: boolean;
   cookies: SessionCookieJar;
   settings: ApiSettings;
+  /** This replica's live throughput store and its replica bus. */
+  live: LiveService;
+  /** Request metrics and structured logs. */
+  telemetry: Telemetry;
 }
 
 export const CSRF_HEADER = "x-sluice-request";
@@ -97,6 +103,8 @@ export function isCsrfSafe(headers: Headers, requestUrl: string): boolean {
 
 export interface RequestContextOptions {
   db: Database;
+  live: LiveService;
+  telemetry: Telemetry;
   request: Request;
   responseHeaders: Headers;
   settings?: Partial<ApiSettings>;
@@ -110,6 +118,8 @@ export async function createRequestContext(options: RequestContextOptions): Prom
   const attributes = `Path=/; HttpOnly; SameSite=Lax${options.secureCookies ? "; Secure" : ""}`;
   return {
     db: options.db,
+    live: options.live,
+    telemetry: options.telemetry,
     now,
     actor: await resolveActor(options.db, options.request.headers, now()),
     csrfSafe: isCsrfSafe(options.request.headers, options.request.url),

@@ -3,6 +3,7 @@ import { allocationRouter } from "./routers/allocation.js";
 import { appsRouter } from "./routers/apps.js";
 import { auditRouter } from "./routers/audit.js";
 import { authRouter } from "./routers/auth.js";
+import { liveRouter } from "./routers/live.js";
 import { nodesRouter } from "./routers/nodes.js";
 import { rolloutsRouter } from "./routers/rollouts.js";
 import { tokensRouter } from "./routers/tokens.js";
@@ -19,6 +20,7 @@ export const appRouter = router({
   audit: auditRouter,
   apps: appsRouter,
   rollouts: rolloutsRouter,
+  live: liveRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -39,7 +39,27 @@ const csrfGuard = t.middleware(({ ctx, type, next }) => {
   return next();
 });
 
-export const publicProcedure = t.procedure.use(csrfGuard);
+/** Counts and times every call per procedure and logs it (see observability/telemetry.ts). */
+const observe = t.middleware(async ({ ctx, path, type, next }) => {
+  const started = performance.now();
+  const result = await next();
+  ctx.telemetry.recordRequest({
+    path,
+    type,
+    code: result.ok ? "OK" : result.error.code,
+    durationMs: performance.now() - started,
+    actor:
+      ctx.actor.kind === "user"
+        ? ctx.actor.user.username
+        : ctx.actor.kind === "node"
+          ? `node:${ctx.actor.nodeId}`
+          : "anonymous",
+    ...(result.ok ? {} : { error: result.error.cause ?? result.error }),
+  });
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(observe).use(csrfGuard);
 
 function requireRole(minimum: Role) {
   return publicProcedure.use(({ ctx, next }) => {

@@ -15,6 +15,8 @@ import {
   resolveActor,
   SESSION_COOKIE,
 } from "../src/context.js";
+import { LiveService } from "../src/live/service.js";
+import { silentTelemetry } from "../src/observability/telemetry.js";
 import { createCaller } from "../src/router.js";
 import { hashPassword } from "../src/security/passwords.js";
 
@@ -37,8 +39,17 @@ export class TestControlPlane {
   now = new Date("2025-06-01T12:00:00Z");
   /** Set-Cookie values the last callers produced, newest last. */
   readonly setCookies: string[] = [];
+  /** The live store, with no timers: tests call `live.tick(plane.now.getTime())` themselves. */
+  readonly live: LiveService;
+  readonly telemetry = silentTelemetry();
 
-  constructor(readonly handle: DatabaseHandle) {}
+  /** `replicate` makes this plane one replica among others on the same database (LISTEN/NOTIFY on). */
+  constructor(
+    readonly handle: DatabaseHandle,
+    options: { replicate?: boolean } = {},
+  ) {
+    this.live = new LiveService({ db: handle.db, replicate: options.replicate ?? false });
+  }
 
   get db() {
     return this.handle.db;
@@ -60,6 +71,8 @@ export class TestControlPlane {
       actor: await resolveActor(this.db, headers, this.now),
       csrfSafe: isCsrfSafe(headers, `${ORIGIN}/api/trpc`),
       settings: defaultSettings,
+      live: this.live,
+      telemetry: this.telemetry,
       cookies: {
         set: (token) => this.setCookies.push(`${SESSION_COOKIE}=${token}`),
         clear: () => this.setCookies.push(`${SESSION_COOKIE}=`),
@@ -111,6 +124,7 @@ export function useControlPlane(): () => TestControlPlane {
     plane = new TestControlPlane(await databases.fresh());
   });
   afterEach(async () => {
+    await plane?.live.stop();
     await plane?.handle.close();
     plane = undefined;
   });

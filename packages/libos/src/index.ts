@@ -13,8 +13,14 @@ export {
   type NativeAppName,
   type RunningApp,
   runEchoBench,
+  runTcpEchoBench,
+  runTcpStreamBench,
   type StackBackend,
   startKernelApp,
   startNativeApp,
+  type TcpEchoBenchConfig,
+  type TcpEchoBenchResult,
+  type TcpStreamBenchConfig,
+  type TcpStreamBenchResult,
 } from "./native-apps.js";
 export { type InstanceStats, readInstanceStats } from "./stats.js";

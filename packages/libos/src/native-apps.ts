@@ -109,3 +109,62 @@ export function runEchoBench(
     throw toLibosError(error);
   });
 }
+
+export interface TcpEchoBenchConfig {
+  target: { address: string; port: number };
+  /** Connections opened at the start, each keeping `window` messages in flight. */
+  connections: number;
+  window: number;
+  /** Bytes per message (at least 16: the stamp that times it). */
+  size: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+}
+
+export interface TcpEchoBenchResult {
+  roundTrips: number;
+  sent: number;
+  seconds: number;
+  /** Connections established, and those that were refused, reset or timed out. */
+  connections: number;
+  failed: number;
+  rttNanos: { p50: number; p99: number; p999: number; max: number };
+}
+
+export interface TcpStreamBenchConfig {
+  target: { address: string; port: number };
+  bytes: number;
+  /** The transfer fails with ETIMEDOUT after this long (default 600 s). */
+  timeoutSeconds?: number;
+}
+
+export interface TcpStreamBenchResult {
+  bytesSent: number;
+  /** Bytes echoed back (0 against a sink). */
+  bytesReceived: number;
+  /** Stream offset of the first echoed byte that differs from what was sent, -1 when none. */
+  firstMismatch: number;
+  /** From connected until the server's FIN after everything was sent. */
+  seconds: number;
+  sendSeconds: number;
+}
+
+/** Request/response load over TCP connections to an echo server, on a Sluice instance or kernel sockets. */
+export function runTcpEchoBench(
+  instance: InstanceConfig | KernelClientConfig,
+  config: TcpEchoBenchConfig,
+): Promise<TcpEchoBenchResult> {
+  return callNative(() => loadNative().runTcpEchoBench(instance, config)).catch((error: unknown) => {
+    throw toLibosError(error);
+  });
+}
+
+/** One bulk transfer to an echo or sink server; echoed bytes are checked against what was sent. */
+export function runTcpStreamBench(
+  instance: InstanceConfig | KernelClientConfig,
+  config: TcpStreamBenchConfig,
+): Promise<TcpStreamBenchResult> {
+  return callNative(() => loadNative().runTcpStreamBench(instance, config)).catch((error: unknown) => {
+    throw toLibosError(error);
+  });
+}

@@ -12,8 +12,6 @@
 
 namespace sluice::addon {
 
-namespace {
-
 runtime::InstanceConfig instance_config_from_js(const Napi::Object& js) {
   const Napi::Env env = js.Env();
   runtime::InstanceConfig config;
@@ -65,6 +63,8 @@ runtime::InstanceConfig instance_config_from_js(const Napi::Object& js) {
   if (auto buffer = optional_uint(js, "tcpBuffer", 0xffffffffu)) config.tcp_buffer = *buffer;
   return config;
 }
+
+namespace {
 
 apps::AppSpec app_spec_from_js(const Napi::Object& js) {
   apps::AppSpec spec{required_string(js, "app"), required_string(js, "proto"),

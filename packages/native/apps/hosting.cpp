@@ -9,6 +9,7 @@
 #include "apps/kernel_udp.hpp"
 #include "apps/sockperf_server.hpp"
 #include "apps/sockperf_tcp_server.hpp"
+#include "apps/tcp_bench.hpp"
 #include "apps/tcp_echo.hpp"
 #include "apps/tcp_sink.hpp"
 #include "apps/udp_echo.hpp"
@@ -151,12 +152,13 @@ std::unique_ptr<HostedApp> host_stack_app(const runtime::InstanceConfig& instanc
 }
 
 std::unique_ptr<HostedApp> host_kernel_app(const std::string& address, bool busy_poll, int core, const AppSpec& spec) {
+  if (spec.proto == "tcp" && spec.app == "echo") return host_kernel_tcp_echo(address, busy_poll, core, spec.port);
   if (spec.proto == "tcp" && (spec.app == "kv" || spec.app == "http")) {
     return std::make_unique<HostedKernelTcp>(address, busy_poll, core, spec);
   }
   if (spec.proto != "udp" || spec.app != "echo") {
-    throw Error(EINVAL, "the kernel backend runs the udp echo and kv and http over tcp (asked for " + spec.app +
-                            " over " + spec.proto + ")");
+    throw Error(EINVAL, "the kernel backend runs the udp echo and echo, kv and http over tcp (asked for " +
+                            spec.app + " over " + spec.proto + ")");
   }
   return std::make_unique<HostedKernelEcho>(address, busy_poll, core, spec.port);
 }

@@ -30,7 +30,7 @@ class HostedApp {
 /// Opens the instance, binds the app, and starts the loop; throws sluice::Error on any failure.
 std::unique_ptr<HostedApp> host_stack_app(const runtime::InstanceConfig& instance, const AppSpec& spec);
 
-/// The same apps on kernel sockets (the baseline): "echo" over udp, "kv" and "http" over tcp.
+/// The same apps on kernel sockets (the baseline): "echo" over udp and tcp, "kv" and "http" over tcp.
 std::unique_ptr<HostedApp> host_kernel_app(const std::string& address, bool busy_poll, int core, const AppSpec& spec);
 
 /// Runs an echo load to completion on a Sluice instance (blocking the calling thread).

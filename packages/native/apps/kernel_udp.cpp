@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "apps/kernel_socket.hpp"
 #include "util/error.hpp"
 
 namespace sluice::apps {
@@ -16,32 +17,6 @@ namespace sluice::apps {
 namespace {
 constexpr std::size_t kBatch = 64;
 constexpr std::size_t kMaxDatagram = 65536;
-
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-sockaddr_in make_address(const std::string& address, std::uint16_t port) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  if (address.empty() || address == "0.0.0.0") {
-    sa.sin_addr.s_addr = htonl(INADDR_ANY);
-  } else if (::inet_pton(AF_INET, address.c_str(), &sa.sin_addr) != 1) {
-    throw Error(EINVAL, "\"" + address + "\" is not an IPv4 address");
-  }
-  return sa;
-}
 
 int open_udp_socket() {
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

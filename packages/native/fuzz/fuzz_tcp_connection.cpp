@@ -3,7 +3,8 @@
 // RCV.NXT and SND.UNA, so inputs reach every state instead of bouncing off the window checks.
 // Input layout:
 //   byte 0: bit 0 active (else passive) open; bits 1-3 peer offers SACK, timestamps, window scale;
-//           bit 4 the sink refuses every 4th segment (no frame); bit 5 NewReno (else CUBIC)
+//           bit 4 the sink refuses every 4th segment (no frame); bit 5 NewReno (else CUBIC);
+//           bit 6 (passive only) opened from a SYN cookie: accept_cookie and the cookie's ACK
 //   then operations, each an opcode byte and its arguments, until the input ends:
 //     0 segment: flags, seq delta (int16), ack delta (int16), window (u16), payload length (u8 * 8),
 //                SACK block count (u8 % 5, each block two int16 deltas from SND.UNA)
@@ -132,10 +133,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     syn.flags = wire::tcp_flags::syn;
     syn.window = 65535;
     syn.options = syn_options(setup, peer_ts);
-    std::vector<std::uint8_t> bytes(syn.header_len());
-    syn.emit(bytes);
-    const auto segment = wire::TcpSegment::parse(bytes);
-    connection.accept_syn(now, 1000, *segment, segment->options());
+    if (setup & 64) {
+      wire::TcpHeader ack;
+      ack.source_port = 40000;
+      ack.destination_port = 80;
+      ack.sequence = peer_iss + 1;
+      ack.acknowledgment = 1001;
+      ack.flags = wire::tcp_flags::ack;
+      ack.window = 65535;
+      std::vector<std::uint8_t> bytes(ack.header_len());
+      ack.emit(bytes);
+      const auto segment = wire::TcpSegment::parse(bytes);
+      connection.accept_cookie(now, 1000, *segment, 1360);
+      connection.on_segment(now, *segment, segment->options());
+    } else {
+      std::vector<std::uint8_t> bytes(syn.header_len());
+      syn.emit(bytes);
+      const auto segment = wire::TcpSegment::parse(bytes);
+      connection.accept_syn(now, 1000, *segment, segment->options());
+    }
   }
   check(connection);
 

@@ -43,6 +43,7 @@ Interface::Interface(InterfaceConfig config, FrameIo& io)
       tcp_({config_.tcp_connections, config_.tcp_listeners, config_.tcp_buffer_pairs, config_.tcp_max_backlog},
            tcp_config_, tcp_sink_, tcp_secret_for(config_)),
       tcp_isn_(tcp_secret_for(config_)),
+      tcp_cookies_(tcp_secret_for(config_)),
       tcp_timers_(config_.tcp_connections, config_.tcp_timer_slots, config_.tcp_timer_granularity),
       // Twice the sockets: a slot freed and reused before the queue is drained may appear twice.
       tcp_events_(2 * (std::size_t{config_.tcp_connections} + config_.tcp_listeners)),

@@ -21,6 +21,7 @@
 #include "iface/reassembler.hpp"
 #include "iface/router.hpp"
 #include "iface/tcp_counters.hpp"
+#include "socket/tcp/syn_cookie.hpp"
 #include "iface/timer_wheel.hpp"
 #include "iface/token_bucket.hpp"
 #include "socket/tcp/connection_table.hpp"
@@ -205,6 +206,12 @@ class Interface {
                           const wire::TcpSegment& segment, const wire::TcpOptions& options);
   /// RFC 9293 3.10.7.1: the RST answering a segment no connection wants (never a RST itself).
   void reset_unwanted(Instant now, const socket::tcp::FourTuple& tuple, const wire::TcpSegment& segment);
+  // interface_tcp_cookies.cpp
+  bool send_syn_cookie(Instant now, const socket::tcp::FourTuple& tuple, const wire::TcpSegment& syn,
+                       const wire::TcpOptions& options);
+  /// True when the ACK was a cookie's (a connection was created, or there was no room for it).
+  bool accept_syn_cookie(Instant now, int listener, const socket::tcp::FourTuple& tuple,
+                         const wire::TcpSegment& ack, const wire::TcpOptions& options);
   bool transmit_tcp(Instant now, const socket::tcp::FourTuple& tuple, const wire::TcpHeader& header,
                     std::span<const std::uint8_t> first, std::span<const std::uint8_t> second);
   /// After any call into connection `id`: frees or trims finished connections, files its timer.
@@ -233,6 +240,8 @@ class Interface {
   TcpSink tcp_sink_;
   socket::tcp::ConnectionTable tcp_;
   socket::tcp::IsnGenerator tcp_isn_;
+  socket::tcp::SynCookies tcp_cookies_;
+  Instant tcp_last_cookie_sent_ = Instant::never();  ///< cookie ACKs are checked only shortly after
   TimerWheel tcp_timers_;
   socket::tcp::IdQueue tcp_events_;   ///< socket ids with events pending, each at most once
   socket::tcp::IdQueue tcp_flushes_;  ///< connection ids with a window update waiting for a time

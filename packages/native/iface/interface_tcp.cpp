@@ -75,6 +75,7 @@ void Interface::tcp_listener_input(Instant now, int listener_index, const FourTu
     return;
   }
   if (segment.ack()) {
+    if (!segment.syn() && accept_syn_cookie(now, listener_index, tuple, segment, options)) return;
     tcp_counters_.drop_listener += 1;
     reset_unwanted(now, tuple, segment);
     return;
@@ -86,6 +87,10 @@ void Interface::tcp_listener_input(Instant now, int listener_index, const FourTu
   tcp_counters_.syns_received += 1;
   socket::tcp::TcpListener& listener = *tcp_.listener(listener_index);
   if (!listener.has_room()) {
+    // A full SYN queue is what a SYN flood looks like: answer statelessly while the accept queue
+    // still has room for what the cookies may bring.
+    const bool accept_room = listener.accept_queue.size() < listener.backlog;
+    if (tcp_config_.syn_cookies && accept_room && send_syn_cookie(now, tuple, segment, options)) return;
     tcp_counters_.drop_backlog_full += 1;  // the peer retransmits its SYN if it still cares
     return;
   }

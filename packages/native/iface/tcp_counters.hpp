@@ -15,6 +15,10 @@ struct TcpStackCounters {
   std::uint64_t syns_received = 0;           ///< SYNs to listeners
   std::uint64_t drop_backlog_full = 0;       ///< SYNs refused: SYN queue and accept queue at the backlog
   std::uint64_t drop_no_memory = 0;          ///< SYNs refused: no connection slot or buffers left
+  std::uint64_t syn_cookies_sent = 0;        ///< SYN-ACKs carrying a cookie: the SYN queue was full
+  std::uint64_t syn_cookies_accepted = 0;    ///< connections created from a genuine cookie ACK
+  std::uint64_t syn_cookies_rejected = 0;    ///< ACKs to a listener with a forged or stale cookie (answered with RST)
+  std::uint64_t syn_cookies_no_room = 0;     ///< genuine cookie ACKs dropped: accept queue or slots full
   std::uint64_t passive_opens = 0;
   std::uint64_t active_opens = 0;
   std::uint64_t accepted = 0;

@@ -88,6 +88,10 @@ void add_tcp_counters(CounterTable& table, const iface::TcpStackCounters& c) {
   SLUICE_COUNTER(g, c, syns_received);
   SLUICE_COUNTER(g, c, drop_backlog_full);
   SLUICE_COUNTER(g, c, drop_no_memory);
+  SLUICE_COUNTER(g, c, syn_cookies_sent);
+  SLUICE_COUNTER(g, c, syn_cookies_accepted);
+  SLUICE_COUNTER(g, c, syn_cookies_rejected);
+  SLUICE_COUNTER(g, c, syn_cookies_no_room);
   SLUICE_COUNTER(g, c, passive_opens);
   SLUICE_COUNTER(g, c, active_opens);
   SLUICE_COUNTER(g, c, accepted);

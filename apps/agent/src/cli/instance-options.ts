@@ -22,8 +22,9 @@ export interface InstanceFlags {
   xdpMode: "auto" | "drv" | "skb";
   rxChecksum: "verify" | "accept-partial" | "skip";
   dpdkVdev?: string;
-  tcpConnections: number;
-  tcpBuffer: number;
+  /** Absent unless given, so the kernel backend can refuse them and Sluice apply its defaults. */
+  tcpConnections?: number;
+  tcpBuffer?: number;
 }
 
 export function addInstanceOptions(command: Command): Command {
@@ -59,15 +60,13 @@ export function addInstanceOptions(command: Command): Command {
       // TCP memory is sized once per instance: connections * 2 * buffer bytes (32 MiB by default).
       .option(
         "--tcp-connections <n>",
-        "TCP connection slots, each with its own buffers",
+        "TCP connection slots, each with its own buffers (default: 64)",
         parseIntegerFlag("--tcp-connections", 1, 65535),
-        64,
       )
       .option(
         "--tcp-buffer <bytes>",
-        "TCP send and receive buffer per connection",
+        "TCP send and receive buffer per connection (default: 262144)",
         parseIntegerFlag("--tcp-buffer", 2048, 1 << 30),
-        256 * 1024,
       )
   );
 }
@@ -75,9 +74,20 @@ export function addInstanceOptions(command: Command): Command {
 /** The stack instance a command asked for, or undefined for the kernel backend. */
 export function instanceConfigFrom(flags: InstanceFlags): InstanceConfig | undefined {
   if (flags.backend === "kernel") {
-    for (const flag of ["pcap", "fault", "mac", "gateway", "statsFile"] as const) {
+    // Kernel sockets size their own memory (net.ipv4.tcp_rmem/wmem); silently ignoring the TCP
+    // sizing flags would make a baseline look configured when it is not.
+    const sluiceOnly = {
+      pcap: "--pcap",
+      fault: "--fault",
+      mac: "--mac",
+      gateway: "--gateway",
+      statsFile: "--stats-file",
+      tcpConnections: "--tcp-connections",
+      tcpBuffer: "--tcp-buffer",
+    } as const;
+    for (const [flag, name] of Object.entries(sluiceOnly) as [keyof typeof sluiceOnly, string][]) {
       if (flags[flag] !== undefined)
-        throw new UsageError(`--${flag} needs a Sluice backend (xdp, dpdk, tap), not kernel`);
+        throw new UsageError(`${name} needs a Sluice backend (xdp, dpdk, tap), not kernel`);
     }
     return undefined;
   }

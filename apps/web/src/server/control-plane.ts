@@ -5,7 +5,7 @@
 // @sluice/api and @sluice/db are imported at run time, not bundled: the db package finds its migrations folder
 // next to its own files, which only works when Node loads it from packages/db. Bundlers do not follow
 // workspace symlinks as external packages, so the imports below tell Turbopack to leave them alone.
-import type { ApiSettings } from "@sluice/api";
+import type { ApiSettings, LiveService, Telemetry } from "@sluice/api";
 import type { DatabaseHandle } from "@sluice/db";
 import { stateDirectory } from "./state-dir";
 
@@ -21,6 +21,9 @@ export interface ControlPlane {
   stateDir: string;
   /** Largest accepted artifact upload in bytes (SLUICE_ARTIFACT_MAX_BYTES, default 64 MiB). */
   artifactLimit: number;
+  /** Live throughput of every node (shared with other replicas through the database). */
+  live: LiveService;
+  telemetry: Telemetry;
 }
 
 const globalKey = Symbol.for("sluice.controlPlane");
@@ -48,7 +51,7 @@ async function start(): Promise<ControlPlane> {
   const { createDatabase, databaseOptionsFromEnv }: DbModule = await import(
     /* turbopackIgnore: true */ /* webpackIgnore: true */ "@sluice/db"
   );
-  const { bootstrapAdmin, defaultSettings, runMaintenance, tickRollouts } = api;
+  const { bootstrapAdmin, defaultSettings, runMaintenance, tickRollouts, LiveService, Telemetry, createLogger } = api;
   const stateDir = stateDirectory();
   const handle = await createDatabase(databaseOptionsFromEnv(process.env, stateDir));
   console.log(`Sluice: database ${handle.kind} at ${handle.location}, migrated`);
@@ -59,6 +62,16 @@ async function start(): Promise<ControlPlane> {
     ...defaultSettings,
     heartbeatTimeoutMs: positiveNumber(process.env.SLUICE_HEARTBEAT_TIMEOUT_MS, defaultSettings.heartbeatTimeoutMs),
   };
+  const telemetry = new Telemetry(createLogger());
+  const maxSeries = positiveNumber(process.env.SLUICE_LIVE_MAX_SERIES, 4096);
+  const live = new LiveService({
+    db: handle.db,
+    // A PGlite data directory belongs to one process, so only a Postgres server can have other replicas.
+    replicate: handle.kind === "postgres",
+    maxSeries,
+    onError: (error, what) => telemetry.log.error({ err: error }, `live: ${what} failed`),
+  });
+  await live.start();
   const sweep = setInterval(
     () => {
       runMaintenance(handle.db, new Date(), settings).catch((error: unknown) =>
@@ -74,7 +87,7 @@ async function start(): Promise<ControlPlane> {
   const rolloutTicker = setInterval(() => {
     if (ticking) return;
     ticking = true;
-    tickRollouts(handle.db, new Date())
+    tickRollouts(handle.db, new Date(), (instanceId) => live.store.hasReceived(instanceId))
       .then((report) => {
         for (const failure of report.failed)
           console.error(`Sluice: rollout ${failure.id} step failed: ${failure.error}`);
@@ -90,7 +103,10 @@ async function start(): Promise<ControlPlane> {
     process.once(signal, () => {
       clearInterval(sweep);
       clearInterval(rolloutTicker);
-      handle.close().finally(() => process.exit(0));
+      live
+        .stop()
+        .then(() => handle.close())
+        .finally(() => process.exit(0));
     });
   }
   return {
@@ -100,6 +116,8 @@ async function start(): Promise<ControlPlane> {
     secureCookies: process.env.SLUICE_SECURE_COOKIES === "1",
     stateDir,
     artifactLimit: positiveNumber(process.env.SLUICE_ARTIFACT_MAX_BYTES, api.DEFAULT_ARTIFACT_LIMIT),
+    live,
+    telemetry,
   };
 }
 

@@ -31,6 +31,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Reuse a state directory (to test restarts); a fresh one otherwise, removed by removeStateDir(). */
   stateDir?: string;
+  /** How long start-up (Ready, then the database) may take; 30 s each unless given. */
+  readyTimeoutMs?: number;
 }
 
 export function newStateDir(): string {
@@ -78,8 +80,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await exited;
     },
   };
-  await server.waitFor("Ready");
+  await server.waitFor("Ready", options.readyTimeoutMs);
   // The control plane starts in the instrumentation hook; wait until its database is open.
-  await server.waitFor("Sluice: database");
+  await server.waitFor("Sluice: database", options.readyTimeoutMs);
   return server;
 }

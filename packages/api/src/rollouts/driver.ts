@@ -5,17 +5,8 @@
 // pg_try_advisory_xact_lock. A replica that does not get it skips the tick, so two replicas never drive rollouts
 // at the same time, and the lock goes away with the transaction even if the replica dies. Operator commands
 // (rollouts router) lock the rollout's row, so they and a tick on the same rollout run one after the other.
-import {
-  apps,
-  appVersions,
-  type Database,
-  type Executor,
-  instances,
-  rolloutSteps,
-  rollouts,
-  statsSamples,
-} from "@sluice/db";
-import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import { apps, appVersions, type Database, type Executor, instances, rolloutSteps, rollouts } from "@sluice/db";
+import { asc, eq, inArray, sql } from "drizzle-orm";
 import { allocate } from "../allocation/allocate.js";
 import { AllocationRefusedError } from "../allocation/errors.js";
 import { type AuditActor, recordAudit } from "../audit.js";
@@ -42,7 +33,12 @@ export interface TickReport {
   failed: Array<{ id: string; error: string }>;
 }
 
-export async function tickRollouts(db: Database, now: Date): Promise<TickReport> {
+/** `trafficSeen` defaults to "never", which only matters to rollouts that require traffic. */
+export async function tickRollouts(
+  db: Database,
+  now: Date,
+  trafficSeen: TrafficSeen = () => false,
+): Promise<TickReport> {
   return db.transaction(async (tx) => {
     // Both drivers (PGlite and node-postgres) return the rows under `rows`.
     const lock = (await tx.execute(
@@ -61,7 +57,7 @@ export async function tickRollouts(db: Database, now: Date): Promise<TickReport>
     for (const row of active) {
       // A savepoint per rollout: one that cannot advance (a bug, a vanished row) does not hold up the others.
       try {
-        await tx.transaction((rollout) => advanceRollout(rollout as unknown as Database, row, now));
+        await tx.transaction((rollout) => advanceRollout(rollout as unknown as Database, row, now, trafficSeen));
         report.advanced.push(row.id);
       } catch (error) {
         report.failed.push({ id: row.id, error: error instanceof Error ? error.message : String(error) });
@@ -73,30 +69,27 @@ export async function tickRollouts(db: Database, now: Date): Promise<TickReport>
 
 type RolloutRow = typeof rollouts.$inferSelect;
 
-async function observe(db: Executor, state: RolloutState): Promise<Map<string, InstanceObservation>> {
+/** Whether an instance has received traffic; the server answers from its live store (see live/store.ts). */
+export type TrafficSeen = (instanceId: string) => boolean;
+
+async function observe(
+  db: Executor,
+  state: RolloutState,
+  trafficSeen: TrafficSeen,
+): Promise<Map<string, InstanceObservation>> {
   const ids = state.slots.flatMap((slot) => (slot.instanceId ? [slot.instanceId] : []));
   if (ids.length === 0) return new Map();
   const rows = await db
     .select({ id: instances.id, reportedState: instances.reportedState })
     .from(instances)
     .where(inArray(instances.id, ids));
-  // Traffic flowing: any stats sample with received packets since the instance started.
-  const flowing = await db
-    .selectDistinct({ id: statsSamples.instanceId })
-    .from(statsSamples)
-    .where(and(inArray(statsSamples.instanceId, ids), gt(statsSamples.rxPackets, 0)));
-  return new Map(
-    rows.map((row) => [
-      row.id,
-      { reportedState: row.reportedState, trafficSeen: flowing.some((entry) => entry.id === row.id) },
-    ]),
-  );
+  return new Map(rows.map((row) => [row.id, { reportedState: row.reportedState, trafficSeen: trafficSeen(row.id) }]));
 }
 
-async function advanceRollout(db: Database, row: RolloutRow, now: Date): Promise<void> {
+async function advanceRollout(db: Database, row: RolloutRow, now: Date, trafficSeen: TrafficSeen): Promise<void> {
   const spec = row.spec as unknown as RolloutSpec;
   const before = row.state as unknown as RolloutState;
-  const transition = advance(spec, before, await observe(db, before), now);
+  const transition = advance(spec, before, await observe(db, before, trafficSeen), now);
   let state = transition.state;
   const events = [...transition.events];
   for (const action of transition.actions) {

@@ -1,12 +1,13 @@
 // What node agents call. A node credential only ever reaches its own node's data.
-import { instances, joinTokens, nodeCredentials, nodes, statsSamples } from "@sluice/db";
-import { heartbeat, statsBatch } from "@sluice/proto";
+import { apps, appVersions, instances, joinTokens, nodeCredentials, nodes } from "@sluice/db";
+import { heartbeat, type StatsSample, statsBatch } from "@sluice/proto";
 import { TRPCError } from "@trpc/server";
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../audit.js";
 import { desiredStateFor } from "../fleet/desired-state.js";
 import { applyHeartbeat } from "../fleet/heartbeat.js";
+import type { LiveSample } from "../live/rates.js";
 import { hashSecret, newSecret, SECRET_PREFIX } from "../security/secrets.js";
 import { agentProcedure, publicProcedure, router } from "../trpc.js";
 import { joinTokenStatus } from "./tokens.js";
@@ -64,18 +65,53 @@ export const agentRouter = router({
     return desiredStateFor(ctx.db, ctx.node.id);
   }),
 
-  /** Stats samples are telemetry, not changes, so they are not audited. */
+  /**
+   * Stats samples are telemetry, not changes: they are not audited and not written to tables. They go to the live
+   * store (per-second rings in memory, per-minute rollups in Postgres) and, through NOTIFY, to the other replicas.
+   */
   reportStats: agentProcedure.input(statsBatch).mutation(async ({ ctx, input }) => {
     const ids = [...new Set(input.samples.map((sample) => sample.instanceId))];
     const mine = await ctx.db
-      .select({ id: instances.id })
+      .select({ id: instances.id, app: apps.name })
       .from(instances)
+      .innerJoin(appVersions, eq(appVersions.id, instances.appVersionId))
+      .innerJoin(apps, eq(apps.id, appVersions.appId))
       .where(and(inArray(instances.id, ids), eq(instances.nodeId, ctx.node.id)));
     const foreign = ids.filter((id) => !mine.some((row) => row.id === id));
     if (foreign.length > 0) {
       throw new TRPCError({ code: "FORBIDDEN", message: `instances not on this node: ${foreign.join(", ")}` });
     }
-    await ctx.db.insert(statsSamples).values(input.samples.map((sample) => ({ ...sample, nodeId: ctx.node.id })));
+    const appOf = new Map(mine.map((row) => [row.id, row.app]));
+    ctx.live.accept(toLiveSamples(ctx.node.id, appOf, input.samples, ctx.now().getTime()));
     return { accepted: input.samples.length };
   }),
 });
+
+/**
+ * Which second each sample is charted at is decided here, by the replica that accepts it, from its own clock:
+ * agents' clocks may be off, and every replica must put a sample in the same second. A batch holding several
+ * seconds (an agent catching up) keeps its samples' spacing, counted back from the newest.
+ */
+function toLiveSamples(
+  nodeId: string,
+  appOf: Map<string, string>,
+  samples: readonly StatsSample[],
+  acceptedMs: number,
+): LiveSample[] {
+  const newestMs = Math.max(...samples.map((sample) => sample.at.getTime()));
+  return samples.map((sample) => ({
+    second: Math.floor((acceptedMs - (newestMs - sample.at.getTime())) / 1000),
+    nodeId,
+    instanceId: sample.instanceId,
+    app: appOf.get(sample.instanceId)!,
+    queue: sample.queue ?? null,
+    atMs: sample.at.getTime(),
+    rxPackets: sample.rxPackets,
+    txPackets: sample.txPackets,
+    rxBytes: sample.rxBytes,
+    txBytes: sample.txBytes,
+    drops: sample.drops,
+    retransmits: sample.retransmits ?? null,
+    connections: sample.connections ?? null,
+  }));
+}

@@ -41,7 +41,8 @@ describe("login, me and logout", () => {
       method: "POST",
       headers: { "x-sluice-request": "1", origin: "http://cp.test", host: "cp.test" },
     });
-    const context = await createRequestContext({ db: plane().db, request, responseHeaders });
+    const { live, telemetry } = plane();
+    const context = await createRequestContext({ db: plane().db, live, telemetry, request, responseHeaders });
     const { createCaller } = await import("../router.js");
     await createCaller(context).auth.login({ username: "admin", password: TEST_PASSWORD });
     const cookie = responseHeaders.get("set-cookie")!;

@@ -45,6 +45,8 @@ const expectedAccess: Record<string, Access> = {
   "rollouts.resume": "operator",
   "rollouts.promote": "operator",
   "rollouts.abort": "operator",
+  "live.watch": "viewer",
+  "live.history": "viewer",
 };
 
 type CallerKind = "anonymous" | "agent" | "viewer" | "operator" | "admin";

@@ -20,6 +20,9 @@ struct TcpConfig {
   bool timestamps = true;      ///< RFC 7323: RTTM and PAWS
   bool sack = true;            ///< RFC 2018 and RFC 6675 loss recovery
   bool nodelay = false;        ///< Nagle's algorithm is on unless this is set
+  /// Answer SYNs with a SYN cookie instead of dropping them while a listener's SYN queue is full
+  /// (see SynCookies); cookie connections negotiate MSS only.
+  bool syn_cookies = true;
   CongestionAlgorithm congestion = CongestionAlgorithm::cubic;
   std::uint32_t initial_window_segments = 10;  ///< RFC 6928
   std::uint32_t dupack_threshold = 3;

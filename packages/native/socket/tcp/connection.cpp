@@ -68,26 +68,41 @@ void Connection::connect(Instant now, std::uint32_t iss) {
 
 void Connection::accept_syn(Instant now, std::uint32_t iss, const wire::TcpSegment& syn,
                             const wire::TcpOptions& options) {
-  passive_ = true;
-  iss_ = Seq{iss};
-  snd_una_ = iss_;
-  snd_nxt_ = iss_ + 1;
-  irs_ = Seq{syn.sequence()};
-  rcv_nxt_ = irs_ + 1;
-  rcv_adv_ = rcv_nxt_;
-  last_ack_sent_ = rcv_nxt_;
-  negotiate(options, now);
-  snd_wnd_ = max_snd_wnd_ = syn.window();  // never scaled in a SYN (RFC 7323 2.2)
-  snd_wl1_ = irs_;
-  snd_wl2_ = iss_;
-  counters_.segments_received += 1;
-  set_state(TcpState::syn_received);
-  last_received_ = now;
+  begin_passive(now, iss, syn.sequence(), syn.window(), options);
   timing_ = true;
   timed_seq_ = iss_;
   timed_at_ = now;
   if (!send_syn(now)) counters_.send_failures += 1;
   timers_.arm(TimerKind::retransmission, now + rtt_.timeout());
+}
+
+void Connection::accept_cookie(Instant now, std::uint32_t iss, const wire::TcpSegment& ack, std::uint16_t mss) {
+  // The SYN-ACK left long ago (its time is unknown, so no RTT sample); the ACK that carried the
+  // cookie is processed next by on_segment() and completes the handshake as in SYN-RECEIVED.
+  wire::TcpOptions options;
+  options.has_mss = true;
+  options.mss = mss;
+  begin_passive(now, iss, ack.sequence() - 1, ack.window(), options);
+  counters_.segments_received -= 1;  // on_segment() counts the ACK itself
+}
+
+void Connection::begin_passive(Instant now, std::uint32_t iss, std::uint32_t peer_isn, std::uint16_t window,
+                               const wire::TcpOptions& options) {
+  passive_ = true;
+  iss_ = Seq{iss};
+  snd_una_ = iss_;
+  snd_nxt_ = iss_ + 1;
+  irs_ = Seq{peer_isn};
+  rcv_nxt_ = irs_ + 1;
+  rcv_adv_ = rcv_nxt_;
+  last_ack_sent_ = rcv_nxt_;
+  negotiate(options, now);
+  snd_wnd_ = max_snd_wnd_ = window;  // never scaled in a SYN (RFC 7323 2.2), nor without scaling
+  snd_wl1_ = irs_;
+  snd_wl2_ = iss_;
+  counters_.segments_received += 1;
+  set_state(TcpState::syn_received);
+  last_received_ = now;
 }
 
 void Connection::negotiate(const wire::TcpOptions& peer, Instant now) {

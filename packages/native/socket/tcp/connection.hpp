@@ -60,6 +60,9 @@ class Connection {
   void connect(Instant now, std::uint32_t iss);
   /// Passive open from a listener: `syn` is a SYN without ACK or RST. Sends the SYN-ACK.
   void accept_syn(Instant now, std::uint32_t iss, const wire::TcpSegment& syn, const wire::TcpOptions& options);
+  /// Passive open from a validated SYN cookie (see SynCookies): SYN-RECEIVED as if the cookie's
+  /// SYN-ACK had been sent, with only MSS negotiated. The caller then feeds `ack` to on_segment().
+  void accept_cookie(Instant now, std::uint32_t iss, const wire::TcpSegment& ack, std::uint16_t mss);
 
   // The application.
   /// Copies into the send buffer; bytes accepted, or -EAGAIN (full), -EPIPE (after shutdown),
@@ -137,6 +140,8 @@ class Connection {
   /// Goes to CLOSED, cancelling every timer; reports `error` (0: a normal close) to the sink.
   void enter_closed(int error);
   void enter_time_wait(Instant now);
+  void begin_passive(Instant now, std::uint32_t iss, std::uint32_t peer_isn, std::uint16_t window,
+                     const wire::TcpOptions& options);
   void negotiate(const wire::TcpOptions& peer, Instant now);
   void start_congestion_control();
   void establish(Instant now);

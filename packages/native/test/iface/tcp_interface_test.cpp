@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "iface/interface_fixture.hpp"
+#include "socket/tcp/syn_cookie.hpp"
 #include "wire/tcp.hpp"
 #include "wire/tcp_fixtures.hpp"
 
@@ -182,6 +183,9 @@ TEST_F(TcpInterfaceTest, ListenAcceptAndExchangeData) {
 }
 
 TEST_F(TcpInterfaceTest, BacklogBoundsHandshakesInProgress) {
+  iface::InterfaceConfig config = tcp_config();
+  config.tcp.syn_cookies = false;
+  make(config);
   ASSERT_GE(iface->tcp_listen({host_ip, 80}, 1), 0);
   wire::TcpHeader syn;
   syn.sequence = 1;
@@ -194,6 +198,140 @@ TEST_F(TcpInterfaceTest, BacklogBoundsHandshakesInProgress) {
   EXPECT_TRUE(io.sent.empty()) << "the second SYN is dropped; its sender retries";
   EXPECT_EQ(iface->tcp_counters().drop_backlog_full, 1u);
   EXPECT_EQ(iface->tcp_counters().syns_received, 2u);
+}
+
+// SYN cookies: the listener's backlog of 1 is taken by a handshake in progress, so the next SYN
+// is answered statelessly; its ACK creates the connection, forged and stale ones get a RST.
+class TcpSynCookieTest : public TcpInterfaceTest {
+ protected:
+  /// Fills the backlog-1 listener with a handshake from port 40000 and sends a SYN from
+  /// `port` with every option; returns the cookie SYN-ACK.
+  Bytes cookie_syn_ack(Instant now, std::uint16_t port) {
+    if (iface->tcp_counters().syns_received == 0) {
+      EXPECT_GE(iface->tcp_listen({host_ip, 80}, 1), 0);
+      wire::TcpHeader first;
+      first.sequence = 1;
+      first.flags = flags::syn;
+      send_from_peer(now, first);
+      sent_tcp();
+    }
+    wire::TcpHeader syn;
+    syn.source_port = port;
+    syn.sequence = 5000;
+    syn.flags = flags::syn;
+    syn.window = 65535;
+    syn.options.has_mss = true;
+    syn.options.mss = 1400;
+    syn.options.has_window_scale = true;
+    syn.options.window_scale = 7;
+    syn.options.sack_permitted = true;
+    syn.options.has_timestamps = true;
+    syn.options.ts_value = 77;
+    send_from_peer(now, syn);
+    return io.sent.empty() ? Bytes{} : sent_tcp();
+  }
+
+  void ack_cookie(Instant now, std::uint16_t port, std::uint32_t ack_number, const Bytes& payload = {}) {
+    wire::TcpHeader ack;
+    ack.source_port = port;
+    ack.sequence = 5001;
+    ack.acknowledgment = ack_number;
+    ack.flags = flags::ack;
+    ack.window = 4000;
+    send_from_peer(now, ack, payload);
+  }
+};
+
+TEST(SynCookies, EncodeTheMssAndCheckTupleIsnAndAge) {
+  const socket::tcp::SynCookies cookies(42);
+  const socket::tcp::FourTuple tuple{{host_ip, 80}, {peer_ip, 40000}};
+  const socket::tcp::FourTuple other{{host_ip, 80}, {peer_ip, 40001}};
+  const Instant t0 = at_ms(1000);
+  const std::uint32_t cookie = cookies.make(t0, tuple, 5000, 1400);
+  EXPECT_EQ(cookies.check(t0, tuple, 5000, cookie), std::optional<std::uint16_t>(1360));
+  EXPECT_EQ(cookies.check(t0 + Duration::seconds(64), tuple, 5000, cookie), std::optional<std::uint16_t>(1360))
+      << "valid in the next tick";
+  EXPECT_EQ(cookies.check(t0 + Duration::seconds(128), tuple, 5000, cookie), std::nullopt) << "stale after two";
+  EXPECT_EQ(cookies.check(t0, other, 5000, cookie), std::nullopt) << "another 4-tuple";
+  EXPECT_EQ(cookies.check(t0, tuple, 5001, cookie), std::nullopt) << "another peer ISN";
+  for (int bit = 0; bit < 32; ++bit) {
+    EXPECT_EQ(cookies.check(t0, tuple, 5000, cookie ^ (1u << bit)), std::nullopt) << "bit " << bit;
+  }
+  EXPECT_NE(socket::tcp::SynCookies(43).make(t0, tuple, 5000, 1400), cookie) << "keyed by the secret";
+  EXPECT_EQ(socket::tcp::SynCookies::encodable_mss(1460), 1460);
+  EXPECT_EQ(socket::tcp::SynCookies::encodable_mss(9000), 8960);
+  EXPECT_EQ(socket::tcp::SynCookies::encodable_mss(100), 536);
+}
+
+TEST_F(TcpSynCookieTest, AFullSynQueueAnswersWithACookieCarryingOnlyMss) {
+  Bytes syn_ack = cookie_syn_ack(at_ms(0), 40001);
+  const wire::TcpSegment reply = view(syn_ack);
+  EXPECT_EQ(reply.flags(), flags::syn | flags::ack);
+  EXPECT_EQ(reply.acknowledgment(), 5001u);
+  const wire::TcpOptions options = reply.options();
+  EXPECT_TRUE(options.has_mss);
+  EXPECT_FALSE(options.has_window_scale);
+  EXPECT_FALSE(options.sack_permitted);
+  EXPECT_FALSE(options.has_timestamps);
+  EXPECT_EQ(iface->tcp_counters().syn_cookies_sent, 1u);
+  EXPECT_EQ(iface->tcp_counters().drop_backlog_full, 0u);
+  EXPECT_EQ(iface->tcp_connections_in_use(), 1u) << "no state for the cookie";
+}
+
+TEST_F(TcpSynCookieTest, AGenuineCookieAckCreatesTheConnectionWithItsData) {
+  Bytes syn_ack = cookie_syn_ack(at_ms(0), 40001);
+  const std::uint32_t cookie = view(syn_ack).sequence();
+  ack_cookie(at_ms(30), 40001, cookie + 1, {'h', 'i'});
+  EXPECT_EQ(iface->tcp_counters().syn_cookies_accepted, 1u);
+  const int listener = iface->tcp_listener_id(0);
+  const int id = iface->tcp_accept(listener);
+  ASSERT_GE(id, 0);
+  EXPECT_EQ(iface->tcp_state(id), TcpState::established);
+  const socket::tcp::Connection* connection = iface->tcp_connection(id);
+  EXPECT_EQ(connection->send_mss(), 1360) << "the cookie's MSS, the table entry below the peer's 1400";
+  EXPECT_FALSE(connection->sack_enabled());
+  EXPECT_FALSE(connection->timestamps_enabled());
+  EXPECT_EQ(connection->send_window_scale(), 0);
+  EXPECT_EQ(connection->send_window(), 4000u);
+  Bytes out(16);
+  EXPECT_EQ(iface->tcp_receive(id, out), 2);
+  EXPECT_EQ(out[0], 'h');
+  EXPECT_EQ(iface->tcp_send(at_ms(31), id, Bytes{'o', 'k'}), 2);
+  while (!io.sent.empty()) {
+    Bytes data = sent_tcp();
+    const wire::TcpSegment segment = view(data);
+    if (segment.payload().empty()) continue;  // the ACK of "hi"
+    EXPECT_EQ(segment.sequence(), cookie + 1) << "our sequence space starts at the cookie";
+    EXPECT_EQ(segment.acknowledgment(), 5003u);
+  }
+}
+
+TEST_F(TcpSynCookieTest, ForgedAndStaleCookieAcksAreResetAndCounted) {
+  Bytes syn_ack = cookie_syn_ack(at_ms(0), 40001);
+  const std::uint32_t cookie = view(syn_ack).sequence();
+  ack_cookie(at_ms(10), 40002, cookie + 1);  // the right cookie from the wrong port
+  Bytes reset = sent_tcp();
+  EXPECT_EQ(view(reset).flags(), flags::rst);
+  EXPECT_EQ(view(reset).sequence(), cookie + 1);
+  ack_cookie(at_ms(10), 40001, cookie + 2);  // a guess one off
+  EXPECT_EQ(view(reset = sent_tcp()).flags(), flags::rst);
+  EXPECT_EQ(iface->tcp_counters().syn_cookies_rejected, 2u);
+  // Two ticks later the cookie is stale, even though a newer cookie keeps cookies in use.
+  cookie_syn_ack(at_ms(130'000), 40003);
+  ack_cookie(at_ms(130'000), 40001, cookie + 1);
+  EXPECT_EQ(view(reset = sent_tcp()).flags(), flags::rst);
+  EXPECT_EQ(iface->tcp_counters().syn_cookies_rejected, 3u);
+  EXPECT_EQ(iface->tcp_counters().syn_cookies_accepted, 0u);
+  EXPECT_EQ(iface->tcp_accept(iface->tcp_listener_id(0)), -EAGAIN);
+}
+
+TEST_F(TcpSynCookieTest, CookiesAreOffWhenConfiguredOff) {
+  iface::InterfaceConfig config = tcp_config();
+  config.tcp.syn_cookies = false;
+  make(config);
+  EXPECT_TRUE(cookie_syn_ack(at_ms(0), 40001).empty());
+  EXPECT_EQ(iface->tcp_counters().drop_backlog_full, 1u);
+  EXPECT_EQ(iface->tcp_counters().syn_cookies_sent, 0u);
 }
 
 TEST_F(TcpInterfaceTest, ActiveOpenIsRetransmittedByTheTimerWheelAndCompletes) {

@@ -1,9 +1,12 @@
-// `sluice bench udp-echo`: an echo load client on a Sluice backend or on kernel sockets. Prints one
-// JSON line with round trips per second and RTT percentiles.
+// `sluice bench udp-echo|tcp-echo|tcp-stream`: load clients on a Sluice backend or on kernel sockets
+// (--backend kernel, the baseline). Each prints one JSON line: round trips per second and RTT
+// percentiles, or bulk throughput.
 import { runEchoBench } from "@sluice/libos";
 import type { Command } from "commander";
-import { addInstanceOptions, type InstanceFlags, instanceConfigFrom } from "../instance-options.js";
+import { addInstanceOptions, type InstanceFlags } from "../instance-options.js";
 import { parseEndpoint, parseIntegerFlag, parsePositiveNumberFlag } from "../options.js";
+import { clientPlace, rttMicros } from "./bench-common.js";
+import { registerTcpBenchCommands } from "./bench-tcp.js";
 
 interface EchoBenchFlags extends InstanceFlags {
   target: string;
@@ -12,8 +15,6 @@ interface EchoBenchFlags extends InstanceFlags {
   duration: number;
   warmup: number;
 }
-
-const micros = (nanos: number) => Math.round(nanos / 10) / 100;
 
 export function registerBenchCommand(program: Command): void {
   const bench = program.command("bench").description("load clients that measure Sluice and kernel servers");
@@ -26,12 +27,7 @@ export function registerBenchCommand(program: Command): void {
     .option("--warmup <seconds>", "unmeasured time first (ARP, caches)", parsePositiveNumberFlag("--warmup"), 0.5)
     .action(async (flags: EchoBenchFlags) => {
       const target = parseEndpoint("--target", flags.target);
-      const instance = instanceConfigFrom(flags) ?? {
-        backend: "kernel" as const,
-        busyPoll: flags.busyPoll,
-        core: flags.core,
-      };
-      const result = await runEchoBench(instance, {
+      const result = await runEchoBench(clientPlace(flags), {
         target,
         window: flags.window,
         size: flags.size,
@@ -48,16 +44,12 @@ export function registerBenchCommand(program: Command): void {
           duration_s: result.seconds,
           round_trips: result.roundTrips,
           round_trips_per_s: Math.round(result.roundTrips / result.seconds),
-          rtt_us: {
-            p50: micros(result.rttNanos.p50),
-            p99: micros(result.rttNanos.p99),
-            p999: micros(result.rttNanos.p999),
-            max: micros(result.rttNanos.max),
-          },
+          rtt_us: rttMicros(result.rttNanos),
           sent: result.sent,
           lost: result.lost,
           unexpected: result.unexpected,
         }),
       );
     });
+  registerTcpBenchCommands(bench);
 }

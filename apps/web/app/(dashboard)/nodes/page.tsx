@@ -1,9 +1,14 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { age, StateBadge } from "../../../src/client/components/format";
+import { LiveCell, useLiveCells } from "../../../src/client/live/live-cell";
+import { LiveChart, throughput } from "../../../src/client/live/live-chart";
+import { useLiveBuffer } from "../../../src/client/live/use-live";
 import { describeError, useTRPC } from "../../../src/client/trpc";
+
+const FLEET = { kind: "fleet" } as const;
 
 type Sort = "name" | "state" | "lastHeartbeat";
 
@@ -12,7 +17,11 @@ export default function NodesPage() {
   const [search, setSearch] = useState("");
   const [sort, setSort] = useState<Sort>("name");
   const [direction, setDirection] = useState<"asc" | "desc">("asc");
-  // Live enough for now: poll every 2 s (server-sent updates come later).
+  // One subscription for the whole page: the fleet's chart series and every node's newest value.
+  const live = useLiveBuffer(FLEET);
+  const table = useRef<HTMLTableElement>(null);
+  useLiveCells(table, live);
+  // Node states and heartbeats are relational data: polled. Throughput is pushed (above).
   const nodes = useQuery({
     ...trpc.nodes.list.queryOptions({ search: search || undefined, sort, direction }),
     refetchInterval: 2000,
@@ -21,6 +30,22 @@ export default function NodesPage() {
   return (
     <>
       <h1>Nodes</h1>
+      <div className="live-charts">
+        <LiveChart
+          buffer={live}
+          title="Fleet throughput"
+          unit="Gbit/s"
+          testId="fleet-gbits"
+          lines={(buffer) => [{ label: "rx + tx", values: throughput(buffer, "fleet", "gbits") }]}
+        />
+        <LiveChart
+          buffer={live}
+          title="Fleet packet rate"
+          unit="Mpps"
+          testId="fleet-mpps"
+          lines={(buffer) => [{ label: "rx + tx", values: throughput(buffer, "fleet", "mpps") }]}
+        />
+      </div>
       <form className="row" onSubmit={(event) => event.preventDefault()}>
         <label>
           Search
@@ -48,13 +73,15 @@ export default function NodesPage() {
         <p className="muted">No nodes yet. Create a join token under Settings and run the agent with it.</p>
       )}
       {nodes.data && nodes.data.length > 0 && (
-        <table data-testid="nodes-table">
+        <table data-testid="nodes-table" ref={table}>
           <thead>
             <tr>
               <th>Name</th>
               <th>State</th>
               <th>Cores owned</th>
               <th>Queues owned</th>
+              <th>Gbit/s</th>
+              <th>Mpps</th>
               <th>Kernel</th>
               <th>Last heartbeat</th>
             </tr>
@@ -75,6 +102,8 @@ export default function NodesPage() {
                 <td>
                   {node.queues.owned} / {node.queues.total}
                 </td>
+                <LiveCell seriesKey={`node:${node.id}`} unit="gbits" />
+                <LiveCell seriesKey={`node:${node.id}`} unit="mpps" />
                 <td>{node.kernel ?? "?"}</td>
                 <td>{age(node.lastHeartbeatAt)}</td>
               </tr>

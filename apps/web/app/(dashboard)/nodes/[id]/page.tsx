@@ -1,15 +1,26 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { use } from "react";
+import { use, useMemo, useRef } from "react";
 import { AllocateForm } from "../../../../src/client/components/allocate-form";
 import { age, StateBadge } from "../../../../src/client/components/format";
 import { CoreGrids, QueueGrids } from "../../../../src/client/components/hardware-grids";
+import { bufferFromRollups, type LiveBuffer } from "../../../../src/client/live/buffer";
+import { LiveCell, useLiveCells } from "../../../../src/client/live/live-cell";
+import { LiveChart, throughput } from "../../../../src/client/live/live-chart";
+import { useLiveBuffer } from "../../../../src/client/live/use-live";
 import { describeError, useTRPC } from "../../../../src/client/trpc";
 
 export default function NodePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = use(params);
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const scope = useMemo(() => ({ kind: "node" as const, nodeId: id }), [id]);
+  const live = useLiveBuffer(scope);
+  const instancesTable = useRef<HTMLTableElement>(null);
+  useLiveCells(instancesTable, live);
+  // The day at one point per minute, from the rollups; a new minute appears once a minute.
+  const history = useQuery({ ...trpc.live.history.queryOptions({ scope }), refetchInterval: 60_000 });
+  const day = useMemo(() => bufferFromRollups(`node:${id}`, history.data ?? []), [history.data, id]);
   const node = useQuery({ ...trpc.nodes.get.queryOptions({ id }), refetchInterval: 2000 });
   const refresh = { onSuccess: () => queryClient.invalidateQueries() };
   const cordon = useMutation(trpc.nodes.cordon.mutationOptions(refresh));
@@ -64,6 +75,32 @@ export default function NodePage({ params }: { params: Promise<{ id: string }> }
         </p>
       )}
 
+      <h2>Throughput</h2>
+      <div className="live-charts">
+        <LiveChart
+          buffer={live}
+          title="Node throughput"
+          unit="Gbit/s"
+          testId="node-gbits"
+          lines={(buffer) => [{ label: "rx + tx", values: throughput(buffer, `node:${id}`, "gbits") }]}
+        />
+        <LiveChart
+          buffer={live}
+          title="Node packet rate"
+          unit="Mpps"
+          testId="node-mpps"
+          lines={(buffer) => [{ label: "rx + tx", values: throughput(buffer, `node:${id}`, "mpps") }]}
+        />
+        <LiveChart buffer={live} title="Per queue" unit="Gbit/s" testId="queue-gbits" lines={queueLines} />
+        <LiveChart
+          buffer={day}
+          title="Last 24 h, per-minute average"
+          unit="Gbit/s"
+          testId="node-day-gbits"
+          lines={(buffer) => [{ label: "rx + tx", values: throughput(buffer, `node:${id}`, "gbits") }]}
+        />
+      </div>
+
       <h2>NIC queues</h2>
       <QueueGrids nics={data.nics} />
       <h2>Cores</h2>
@@ -73,12 +110,14 @@ export default function NodePage({ params }: { params: Promise<{ id: string }> }
       {data.instances.length === 0 ? (
         <p className="muted">No instances on this node.</p>
       ) : (
-        <table>
+        <table ref={instancesTable}>
           <thead>
             <tr>
               <th>App</th>
               <th>Version</th>
               <th>Reported</th>
+              <th>Gbit/s</th>
+              <th>Mpps</th>
               <th>Instance</th>
               <th />
             </tr>
@@ -89,6 +128,8 @@ export default function NodePage({ params }: { params: Promise<{ id: string }> }
                 <td>{instance.app}</td>
                 <td>{instance.version}</td>
                 <td>{instance.reportedState ?? "not yet"}</td>
+                <LiveCell seriesKey={`instance:${instance.id}`} unit="gbits" />
+                <LiveCell seriesKey={`instance:${instance.id}`} unit="mpps" />
                 <td className="muted">{instance.id}</td>
                 <td>
                   <button type="button" onClick={() => release.mutate({ id: instance.id })}>
@@ -104,4 +145,15 @@ export default function NodePage({ params }: { params: Promise<{ id: string }> }
       <AllocateForm nodeId={id} nics={data.nics.map((nic) => nic.name)} />
     </>
   );
+}
+
+/** One line per queue series the node has reported ("queue:<instance>:<n>"), labelled by instance and queue. */
+function queueLines(buffer: LiveBuffer) {
+  return [...buffer.series.keys()]
+    .filter((key) => key.startsWith("queue:"))
+    .sort()
+    .map((key) => {
+      const [, instance, queue] = key.split(":");
+      return { label: `${instance!.slice(0, 8)} q${queue}`, values: throughput(buffer, key, "gbits") };
+    });
 }

@@ -12,13 +12,18 @@ async function handler(request: Request): Promise<Response> {
     createContext: ({ req, resHeaders }) =>
       plane.api.createRequestContext({
         db: plane.handle.db,
+        live: plane.live,
+        telemetry: plane.telemetry,
         request: req,
         responseHeaders: resHeaders,
         settings: plane.settings,
         secureCookies: plane.secureCookies,
       }),
+    // Calls that reached a procedure are logged by its middleware; this catches the rest (bad paths, bodies).
     onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
+      if (error.code === "INTERNAL_SERVER_ERROR") {
+        plane.telemetry.log.error({ procedure: path ?? null, err: error.cause ?? error }, "api request failed");
+      }
     },
   });
 }
