@@ -56,6 +56,11 @@ export const desiredState = z.object({
   instances: z.array(desiredInstance),
 });
 
+/**
+ * One instance's counters over the interval ending at `at` (the agent sends one a second): each count is the increase
+ * since the instance's previous sample, so an instance's samples add up to its counters; `connections` is the number
+ * open at `at`. See apps/agent/README.md, "Live stats".
+ */
 export const statsSample = z.object({
   instanceId,
   at: z.coerce.date(),

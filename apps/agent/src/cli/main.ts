@@ -1,10 +1,12 @@
 import { Command, CommanderError } from "commander";
+import { registerAgentCommand } from "./commands/agent.js";
 import { registerBenchCommand } from "./commands/bench.js";
 import { registerLogsCommand } from "./commands/logs.js";
 import { registerNicsCommand } from "./commands/nics.js";
 import { registerNodeCommand } from "./commands/node.js";
 import { registerPsCommand } from "./commands/ps.js";
 import { registerRunCommand } from "./commands/run.js";
+import { registerStatsCommand } from "./commands/stats.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./exit-codes.js";
 
 export function buildProgram(): Command {
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerBenchCommand(program);
   registerPsCommand(program);
   registerLogsCommand(program);
+  registerAgentCommand(program);
+  registerStatsCommand(program);
   exitOverrideEverywhere(program);
   return program;
 }

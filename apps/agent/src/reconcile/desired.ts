@@ -12,6 +12,8 @@ export interface DesiredInstance {
   runtime?: "sluice" | "program";
   /** For runtime "program": a stdout line starting with this means ready (sluice apps print `ready `). */
   readyPrefix?: string;
+  /** Extra environment for the program (set through `env`, which execs it in place). */
+  env?: Record<string, string>;
   cores: number[];
   nic?: string;
   queues: number[];

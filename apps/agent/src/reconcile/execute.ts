@@ -25,8 +25,12 @@ export function specFactory(extra: Omit<SpecOptions, "id" | "cores" | "nic" | "q
       queues: instance.queues,
       version: instance.version,
     };
-    if ((instance.runtime ?? "sluice") === "sluice") return sluiceAppSpec(instance.argv, options);
-    return programSpec(instance.app, instance.argv, { ...options, readyPrefix: instance.readyPrefix });
+    const spec =
+      (instance.runtime ?? "sluice") === "sluice"
+        ? sluiceAppSpec(instance.argv, options)
+        : programSpec(instance.app, instance.argv, { ...options, readyPrefix: instance.readyPrefix });
+    const env = Object.entries(instance.env ?? {}).map(([key, value]) => `${key}=${value}`);
+    return env.length === 0 ? spec : { ...spec, launcher: [...spec.launcher, "env", ...env] };
   };
 }
 

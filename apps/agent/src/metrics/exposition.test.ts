@@ -1,0 +1,69 @@
+// The exposition writer's output passes the strict parser, and the parser refuses what Prometheus
+// would refuse (so a passing parse in the agent test means something).
+import { describe, expect, it } from "vitest";
+import { agentMetrics } from "./agent-metrics.js";
+import { renderExposition } from "./exposition.js";
+import { parseExposition } from "./parse-exposition.js";
+
+describe("Prometheus exposition", () => {
+  it("writes HELP and TYPE once per family and escapes label values", () => {
+    const text = renderExposition([
+      {
+        name: "x_total",
+        help: "a line\\with a backslash",
+        type: "counter",
+        samples: [{ labels: { path: 'a"b\\c\nd' }, value: 3 }],
+      },
+      { name: "y", help: "g", type: "gauge", samples: [{ labels: {}, value: -1.5 }] },
+    ]);
+    expect(text).toBe(
+      '# HELP x_total a line\\\\with a backslash\n# TYPE x_total counter\nx_total{path="a\\"b\\\\c\\nd"} 3\n# HELP y g\n# TYPE y gauge\ny -1.5\n',
+    );
+    const parsed = parseExposition(text);
+    expect(parsed.get("x_total")?.samples[0]?.labels.path).toBe('a"b\\c\nd');
+    expect(parsed.get("y")?.samples[0]?.value).toBe(-1.5);
+    expect(() => renderExposition([{ name: "bad", help: "", type: "counter", samples: [] }])).toThrow(
+      "counter bad must end in _total",
+    );
+  });
+
+  it("parses the agent's families with no instances", () => {
+    const families = parseExposition(
+      renderExposition(
+        agentMetrics({
+          node: "n1",
+          connected: false,
+          heartbeats: 3,
+          heartbeatFailures: 2,
+          statsSamplesSent: 0,
+          statsSamplesDropped: 0,
+          statsSamplesQueued: 0,
+          records: [],
+          counters: [],
+        }),
+      ),
+    );
+    expect(families.get("sluice_agent_heartbeat_failures_total")?.samples[0]).toEqual({
+      name: "sluice_agent_heartbeat_failures_total",
+      labels: { node: "n1" },
+      value: 2,
+    });
+    expect(families.get("sluice_agent_control_plane_connected")?.samples[0]?.value).toBe(0);
+    expect(families.get("sluice_agent_instances")?.samples).toHaveLength(7);
+  });
+
+  it.each([
+    ["a sample before its TYPE", "# HELP a_total x\na_total 1\n", "outside its family"],
+    ["a counter without _total", "# HELP a x\n# TYPE a counter\na 1\n", "does not end in _total"],
+    ["a bad escape", '# HELP a x\n# TYPE a gauge\na{l="\\q"} 1\n', "bad escape"],
+    ["a repeated series", '# HELP a x\n# TYPE a gauge\na{l="1"} 1\na{l="1"} 2\n', "series repeated"],
+    ["a negative counter", "# HELP a_total x\n# TYPE a_total counter\na_total -1\n", "is -1"],
+    ["a family split in two", "# HELP a x\n# TYPE a gauge\n# HELP a x\n", "appears twice"],
+    ["no final newline", "# HELP a x\n# TYPE a gauge\na 1", "end with a newline"],
+    ["a value that is not a number", "# HELP a x\n# TYPE a gauge\na one\n", "bad value"],
+    ["an unknown type", "# HELP a x\n# TYPE a gauges\n", "unknown type"],
+    ["an unterminated label", '# HELP a x\n# TYPE a gauge\na{l="1} 1\n', "unterminated"],
+  ])("refuses %s", (_name, text, message) => {
+    expect(() => parseExposition(text)).toThrow(message);
+  });
+});

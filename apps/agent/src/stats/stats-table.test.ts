@@ -1,0 +1,137 @@
+// Counters from a stats file become totals, deltas and rates, and the `sluice stats` table shows
+// them per instance with a node total.
+import { describe, expect, it } from "vitest";
+import type { InstanceRecord } from "../supervisor/state-store.js";
+import { counterDelta, counterTotals } from "./instance-counters.js";
+import { StatsOutbox } from "./sampler.js";
+import { type CounterReading, renderStatsTable, statsRow } from "./stats-table.js";
+
+const udpCounters = (rx: number, tx: number, dropped = 0) => ({
+  device: { rx_packets: rx, tx_packets: tx, rx_bytes: rx * 100, tx_bytes: tx * 100, rx_dropped: dropped, kicks: 7 },
+  interface: { drop_not_our_mac: 2, rx_frames: rx },
+  app: { datagrams: rx },
+});
+
+const record = (id: string, app: string, queues: number[] = [0]): InstanceRecord => ({
+  spec: { id, app, program: ["x"], launcher: [], cores: [1], nic: "eth0", queues },
+  state: "ready",
+  restarts: 0,
+  failures: 0,
+  exits: [],
+  logFile: "/dev/null",
+  logPolicy: { maxBytes: 1, keepFiles: 1 },
+  updatedAt: "",
+});
+
+const reading = (pid: number, seconds: number, counters: Parameters<typeof counterTotals>[0]["counters"]) =>
+  ({ pid, publishedAtNanos: BigInt(seconds * 1e9), totals: counterTotals({ counters }) }) as CounterReading;
+
+describe("instance counters", () => {
+  it("takes packets and bytes from the device and sums drops by reason from every layer but the app", () => {
+    const totals = counterTotals({
+      counters: {
+        ...udpCounters(10, 9, 3),
+        tcp: { drop_bad_checksum: 1, segments_retransmitted: 4 },
+        app: { accepted: 10, closed: 3, reset: 1 },
+      },
+    });
+    expect(totals).toEqual({
+      rxPackets: 10,
+      txPackets: 9,
+      rxBytes: 1000,
+      txBytes: 900,
+      drops: 6,
+      dropsByReason: { "device.rx_dropped": 3, "interface.drop_not_our_mac": 2, "tcp.drop_bad_checksum": 1 },
+      retransmits: 4,
+      connections: 6,
+    });
+    expect(counterTotals({ counters: udpCounters(1, 1) }).connections).toBeUndefined();
+  });
+
+  it("counts from zero again when the counters went down (the instance restarted)", () => {
+    const before = counterTotals({ counters: udpCounters(100, 100) });
+    expect(counterDelta(before, counterTotals({ counters: udpCounters(150, 140) }))).toMatchObject({
+      rxPackets: 50,
+      txPackets: 40,
+      drops: 0,
+    });
+    expect(counterDelta(before, counterTotals({ counters: udpCounters(5, 4) }))).toMatchObject({
+      rxPackets: 5,
+      txPackets: 4,
+      drops: 2,
+    });
+  });
+});
+
+describe("sluice stats table", () => {
+  it("renders rates per instance and a total row", () => {
+    const echo = statsRow(
+      record("echo-1", "echo"),
+      "ready",
+      reading(10, 1, udpCounters(0, 0)),
+      reading(10, 3, udpCounters(2000, 1000, 4)),
+      1,
+    );
+    expect(echo.rates).toMatchObject({
+      seconds: 2,
+      rxPps: 1000,
+      txPps: 500,
+      rxMbps: 0.8,
+      txMbps: 0.4,
+      dropsPerSecond: 2,
+    });
+    const sink = statsRow(record("sink-1", "sink", [1]), "ready", undefined, reading(11, 5, udpCounters(5, 0)), 1);
+    const broken = statsRow(
+      record("odd", "echo", []),
+      "gone",
+      undefined,
+      { error: "cannot read stats file x: ENOENT" },
+      1,
+    );
+    expect(renderStatsTable([echo, sink, broken]).split("\n")).toEqual([
+      "INSTANCE  APP   STATE  QUEUE   RX PPS  TX PPS  RX MBIT/S  TX MBIT/S  DROPS/S  RETRANS/S  CONNS",
+      "echo-1    echo  ready  eth0:0  1,000   500     0.80       0.40       2        -          -",
+      "sink-1    sink  ready  eth0:1  0       0       0.00       0.00       0        -          -",
+      "odd       echo  gone   eth0:-  -       -       -          -          -        -          -",
+      "TOTAL           2/3            1,000   500     0.80       0.40       2        -          -",
+      "",
+      "odd: cannot read stats file x: ENOENT",
+    ]);
+  });
+
+  it("does not turn a restart (new pid) into a negative or huge rate", () => {
+    const row = statsRow(
+      record("e", "echo"),
+      "ready",
+      reading(1, 1, udpCounters(9000, 9000)),
+      reading(2, 2, udpCounters(10, 10)),
+      1,
+    );
+    expect(row.rates?.rxPps).toBe(0);
+    expect(row.totals?.rxPackets).toBe(10);
+  });
+});
+
+describe("stats outbox", () => {
+  const sample = (n: number) => ({
+    instanceId: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
+    at: new Date(0),
+    rxPackets: n,
+    txPackets: 0,
+    rxBytes: 0,
+    txBytes: 0,
+    drops: 0,
+  });
+
+  it("keeps the newest samples up to its capacity and counts what it dropped", () => {
+    const outbox = new StatsOutbox(3);
+    expect(outbox.push([sample(1), sample(2)])).toBe(0);
+    expect(outbox.push([sample(3), sample(4), sample(5)])).toBe(2);
+    expect(outbox.dropped).toBe(2);
+    expect(outbox.peek(10).map((s) => s.rxPackets)).toEqual([3, 4, 5]);
+    outbox.remove(1);
+    expect(outbox.discardInstances(new Set([sample(5).instanceId]))).toBe(1);
+    expect(outbox.peek(10).map((s) => s.rxPackets)).toEqual([4]);
+    expect(outbox.dropped).toBe(3);
+  });
+});
