@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "addon/apps_binding.hpp"
+#include "addon/libos_binding.hpp"
 #include "device/capabilities.hpp"
 #include "wire/checksum.hpp"
 
@@ -50,6 +51,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("versions", Napi::Function::New(env, Versions));
   exports.Set("internetChecksum", Napi::Function::New(env, InternetChecksum));
   sluice::addon::register_apps_binding(env, exports);
+  sluice::addon::register_libos_binding(env, exports);
   return exports;
 }
 
