@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const benches = ["udp-echo.ts", "capi-overhead.ts"];
+const benches = ["udp-echo.ts", "capi-overhead.ts", "ts-echo.ts"];
 let failed = 0;
 for (const bench of benches) {
   const result = spawnSync(process.execPath, ["--import", "tsx", join(here, bench), ...process.argv.slice(2)], {
