@@ -41,7 +41,9 @@ constexpr std::uint32_t kHarvestCapacity = 256;
 
 [[noreturn]] void throw_errno(Napi::Env env, int errno_value, const std::string& what) {
   Napi::Error error = Napi::Error::New(env, what + ": " + std::strerror(errno_value));
-  error.Set("code", errno_name(errno_value));
+  // Every errno the LibOS documents by name (EALREADY, ECANCELED, ...), not only errno_name()'s few.
+  const char* name = strerrorname_np(errno_value);
+  error.Set("code", name != nullptr ? name : "EIO");
   error.Set("errno", Napi::Number::New(env, errno_value));
   throw error;
 }
@@ -537,17 +539,17 @@ class LibosWrap : public Napi::ObjectWrap<LibosWrap> {
 void register_libos_binding(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeLibos", LibosWrap::Define(env));
   Napi::Object constants = Napi::Object::New(env);
-  constants.Set("SOCK_STREAM", SOCK_STREAM);
-  constants.Set("SOCK_DGRAM", SOCK_DGRAM);
-  constants.Set("SOL_SOCKET", SOL_SOCKET);
-  constants.Set("IPPROTO_TCP", IPPROTO_TCP);
-  constants.Set("SO_KEEPALIVE", SO_KEEPALIVE);
-  constants.Set("SO_LINGER", SO_LINGER);
-  constants.Set("SO_REUSEADDR", SO_REUSEADDR);
-  constants.Set("SO_SNDBUF", SO_SNDBUF);
-  constants.Set("SO_RCVBUF", SO_RCVBUF);
-  constants.Set("TCP_NODELAY", TCP_NODELAY);
-  constants.Set("TCP_CONGESTION", TCP_CONGESTION);
+  constants.Set("SOCK_STREAM", Napi::Number::New(env, SOCK_STREAM));
+  constants.Set("SOCK_DGRAM", Napi::Number::New(env, SOCK_DGRAM));
+  constants.Set("SOL_SOCKET", Napi::Number::New(env, SOL_SOCKET));
+  constants.Set("IPPROTO_TCP", Napi::Number::New(env, IPPROTO_TCP));
+  constants.Set("SO_KEEPALIVE", Napi::Number::New(env, SO_KEEPALIVE));
+  constants.Set("SO_LINGER", Napi::Number::New(env, SO_LINGER));
+  constants.Set("SO_REUSEADDR", Napi::Number::New(env, SO_REUSEADDR));
+  constants.Set("SO_SNDBUF", Napi::Number::New(env, SO_SNDBUF));
+  constants.Set("SO_RCVBUF", Napi::Number::New(env, SO_RCVBUF));
+  constants.Set("TCP_NODELAY", Napi::Number::New(env, TCP_NODELAY));
+  constants.Set("TCP_CONGESTION", Napi::Number::New(env, TCP_CONGESTION));
   exports.Set("libosConstants", constants);
 }
 

@@ -34,10 +34,16 @@ export class Connection implements AsyncIterable<Uint8Array> {
     await this.libos.wait(this.libos.push(this.qd, data));
   }
 
+  /** Closes the connection (gracefully: pushes in flight finish first). Idempotent. */
   close(): void {
     if (!this.open) return;
     this.open = false;
-    this.libos.close(this.qd);
+    try {
+      this.libos.close(this.qd);
+    } catch (error) {
+      // Already gone with the whole LibOS (shut down): nothing left to close.
+      if (!(error instanceof LibosError && (error.code === "ENXIO" || error.code === "EBADF"))) throw error;
+    }
   }
 }
 
