@@ -69,5 +69,9 @@ describe("TypeScript echo (--impl ts) over AF_XDP against the Linux kernel", () 
     expect(sluice.readyLine).toBe(`ready echo udp ${SLUICE_IP}:7008 backend=xdp`);
     const udp = await udpExchange(net, "peer", SLUICE_IP, 7008, 1, 1472);
     expect(udp).toMatchObject({ sent: 1472, echoed: 1472, mismatched: 0, missing: [] });
+    const stopped = await sluice.stop();
+    sluice = undefined;
+    expect(stopped.code).toBe(0);
+    expect(stopped.counters?.echo).toMatchObject({ messages: 1472, bytes: (1472 * 1473) / 2, errors: 0 });
   });
 });

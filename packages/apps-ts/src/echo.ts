@@ -26,10 +26,11 @@ async function echoConnection(libos: Libos, qd: number, counters: EchoCounters):
       const popped = await libos.wait(libos.pop(qd));
       if (popped.opcode !== "pop" || popped.data === null) return;
       const data = popped.data;
+      const length = data.byteLength; // release() detaches the buffer: count first
       await libos.wait(libos.push(qd, data));
       libos.release(data);
       counters.messages++;
-      counters.bytes += data.byteLength;
+      counters.bytes += length;
     }
   } catch (error) {
     if (!expected(error)) counters.errors++;
@@ -56,10 +57,11 @@ async function echoUdp(libos: Libos, qd: number, counters: EchoCounters): Promis
     const popped = await libos.wait(libos.pop(qd));
     if (popped.opcode !== "pop") continue;
     const data = popped.data ?? new Uint8Array(0);
+    const length = data.byteLength; // release() detaches the buffer: count first
     await libos.wait(libos.pushto(qd, data, popped.from));
     if (popped.data) libos.release(popped.data);
     counters.messages++;
-    counters.bytes += data.byteLength;
+    counters.bytes += length;
   }
 }
 
