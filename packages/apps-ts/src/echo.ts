@@ -20,14 +20,22 @@ function expected(error: unknown): boolean {
   return error instanceof LibosError && ["ECANCELED", "EBADF", "ECONNRESET", "ENXIO"].includes(error.code);
 }
 
+/** Datagrams in flight per UDP socket: receiving goes on while earlier replies are being sent. */
+const UDP_PIPELINE = 16;
+
 async function echoConnection(libos: Libos, qd: number, counters: EchoCounters): Promise<void> {
   try {
+    // The next pop is issued before the push is awaited, so receiving overlaps sending; pushes
+    // still go out in the order the bytes came in.
+    let pop = libos.pop(qd);
     for (;;) {
-      const popped = await libos.wait(libos.pop(qd));
+      const popped = await libos.wait(pop);
       if (popped.opcode !== "pop" || popped.data === null) return;
       const data = popped.data;
       const length = data.byteLength; // release() detaches the buffer: count first
-      await libos.wait(libos.push(qd, data));
+      const push = libos.push(qd, data);
+      pop = libos.pop(qd);
+      await libos.wait(push);
       libos.release(data);
       counters.messages++;
       counters.bytes += length;
@@ -71,10 +79,15 @@ export function startEcho(libos: Libos, proto: "tcp" | "udp", address: Address):
   const qd = libos.socket(proto);
   libos.bind(qd, address);
   if (proto === "tcp") libos.listen(qd);
-  const loop = proto === "tcp" ? echoTcp(libos, qd, counters) : echoUdp(libos, qd, counters);
-  loop.catch((error: unknown) => {
-    if (!expected(error)) counters.errors++;
-  });
+  const loops =
+    proto === "tcp"
+      ? [echoTcp(libos, qd, counters)]
+      : Array.from({ length: UDP_PIPELINE }, () => echoUdp(libos, qd, counters));
+  for (const loop of loops) {
+    loop.catch((error: unknown) => {
+      if (!expected(error)) counters.errors++;
+    });
+  }
   return {
     address: libos.getsockname(qd),
     counters,

@@ -26,12 +26,15 @@ export type SocketOption =
   | "TCP_CONGESTION";
 
 interface Issued {
-  generation: number;
   promise: Promise<QResult>;
 }
 
 export class Libos {
-  private readonly issued = new Map<number, Issued>();
+  /**
+   * Issued and not yet waited for, by the whole token: a completed operation frees its native slot
+   * before anyone waits, so the slot alone could name two operations at once.
+   */
+  private readonly issued = new Map<QToken, Issued>();
   private closed = false;
 
   private constructor(
@@ -132,22 +135,17 @@ export class Libos {
     this.call(() => this.native.release(data.buffer as ArrayBuffer));
   }
 
-  /** The result of `qt`, once. */
+  /** The result of `qt`, once (a second wait is EINVAL). A timed-out wait leaves it pending. */
   wait(qt: QToken, options: WaitOptions = {}): Promise<QResult> {
     const issued = this.issuedOf(qt);
     if (!issued) return Promise.reject(new LibosError("EINVAL", `wait: qtoken ${qt} is unknown or already consumed`));
-    const consume = issued.promise.finally(() => this.forget(qt, issued));
-    if (options.timeoutMs === undefined) return consume;
-    return this.withTimeout(issued.promise, options.timeoutMs, `wait: qtoken ${qt}`).then(
-      (result) => {
-        this.forget(qt, issued);
-        return result;
-      },
-      (error: unknown) => {
-        if (!(error instanceof LibosError && error.code === "ETIMEDOUT")) this.forget(qt, issued);
-        throw error;
-      },
-    );
+    this.forget(qt);
+    if (options.timeoutMs === undefined) return issued.promise;
+    return this.withTimeout(issued.promise, options.timeoutMs, `wait: qtoken ${qt}`).catch((error: unknown) => {
+      // Still pending: it can be waited for again.
+      if (error instanceof LibosError && error.code === "ETIMEDOUT") this.remember(qt, issued);
+      throw error;
+    });
   }
 
   /** The first of `qts` to complete: its index and result (consumed; the others stay pending). */
@@ -169,7 +167,7 @@ export class Libos {
       ? race
       : this.withTimeout(race, options.timeoutMs, "waitAny"));
     const qt = qts[winner.index] as QToken;
-    this.forget(qt, entries[winner.index] as Issued);
+    this.forget(qt);
     return winner;
   }
 
@@ -184,19 +182,20 @@ export class Libos {
   private track(qt: QToken, holds?: Uint8Array): QToken {
     const promise = this.driver.track(qt, holds);
     promise.catch(() => {}); // a failure is reported to whoever waits, not as an unhandled rejection
-    this.issued.set(Number(qt & 0xffffffffn), { generation: Number(qt >> 32n), promise });
+    this.issued.set(qt, { promise });
     return qt;
   }
 
-  private issuedOf(qt: QToken): Issued | undefined {
-    if (typeof qt !== "bigint") return undefined;
-    const issued = this.issued.get(Number(qt & 0xffffffffn));
-    return issued && issued.generation === Number(qt >> 32n) ? issued : undefined;
+  private remember(qt: QToken, issued: Issued): void {
+    this.issued.set(qt, issued);
   }
 
-  private forget(qt: QToken, issued: Issued): void {
-    const slot = Number(qt & 0xffffffffn);
-    if (this.issued.get(slot) === issued) this.issued.delete(slot);
+  private issuedOf(qt: QToken): Issued | undefined {
+    return typeof qt === "bigint" ? this.issued.get(qt) : undefined;
+  }
+
+  private forget(qt: QToken): void {
+    this.issued.delete(qt);
   }
 
   private withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {

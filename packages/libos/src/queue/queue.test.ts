@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { LibosError } from "../errors.js";
 import { Libos } from "./libos.js";
 import { connect, createServer } from "./streams.js";
-import type { LibosConfig } from "./types.js";
+import type { LibosConfig, QResult } from "./types.js";
 
 let wires = 0;
 const open: Libos[] = [];
@@ -46,29 +46,34 @@ function throwsCode(call: () => unknown, code: string): LibosError {
 }
 
 describe("@sluice/libos queue API over sim", () => {
-  it("echoes TCP byte-exactly through createServer/connect and for-await reads", async () => {
+  it("echoes TCP byte-exactly through createServer/connect and for-await reads, 3 connections at once", async () => {
     const { a, b } = pair();
     const server = createServer(b, { ip: "0.0.0.0", port: 7000 }, async (connection) => {
       for await (const chunk of connection) await connection.write(chunk);
     });
-    const payload = randomBytes(300_000);
-    const client = await connect(a, { ip: "198.18.0.2", port: 7000 });
-    expect(a.getpeername(client.qd)).toEqual({ ip: "198.18.0.2", port: 7000 });
-    const received: Buffer[] = [];
-    let total = 0;
-    const reader = (async () => {
-      for await (const chunk of client) {
-        received.push(Buffer.from(chunk)); // copied: the chunk is released after this iteration
-        total += chunk.byteLength;
-        if (total >= payload.length) return;
+    // Concurrent connections interleave operations, so native operation slots are reused while
+    // other results wait to be collected.
+    const exchange = async (size: number) => {
+      const payload = randomBytes(size);
+      const client = await connect(a, { ip: "198.18.0.2", port: 7000 });
+      expect(a.getpeername(client.qd)).toEqual({ ip: "198.18.0.2", port: 7000 });
+      const received: Buffer[] = [];
+      let total = 0;
+      const reader = (async () => {
+        for await (const chunk of client) {
+          received.push(Buffer.from(chunk)); // copied: the chunk is released after this iteration
+          total += chunk.byteLength;
+          if (total >= payload.length) return;
+        }
+      })();
+      for (let offset = 0; offset < payload.length; offset += 7_777) {
+        await client.write(payload.subarray(offset, offset + 7_777));
       }
-    })();
-    for (let offset = 0; offset < payload.length; offset += 7_777) {
-      await client.write(payload.subarray(offset, offset + 7_777));
-    }
-    await reader;
-    expect(Buffer.concat(received).equals(payload)).toBe(true);
-    client.close();
+      await reader;
+      client.close();
+      return Buffer.concat(received).equals(payload);
+    };
+    expect(await Promise.all([exchange(200_000), exchange(150_000), exchange(100_001)])).toEqual([true, true, true]);
     server.close();
     await server.done;
   });
@@ -116,6 +121,23 @@ describe("@sluice/libos queue API over sim", () => {
     expect(result.opcode === "pop" && Buffer.from(result.data ?? []).toString()).toBe("to the second");
     expect(b.pendingCount).toBe(1);
     await expectCode(b.wait(pops[1] as bigint), "EINVAL"); // consumed by waitAny
+  });
+
+  it("keeps a completed result for its token while a new operation reuses the native slot", async () => {
+    const { a, b } = pair();
+    const qd = b.socket("udp");
+    b.bind(qd, { ip: "0.0.0.0", port: 9150 });
+    const sender = a.socket("udp");
+    a.bind(sender, { ip: "0.0.0.0", port: 9151 });
+    const to = { ip: "198.18.0.2", port: 9150 };
+    const first = b.pop(qd);
+    await a.wait(a.pushto(sender, Buffer.from("first"), to));
+    while (b.pendingCount > 0) await new Promise((resolve) => setTimeout(resolve, 5)); // collected natively
+    const second = b.pop(qd); // its slot is free again: the first's result was collected
+    await a.wait(a.pushto(sender, Buffer.from("second"), to));
+    const text = (result: QResult) => (result.opcode === "pop" ? Buffer.from(result.data ?? []).toString() : "");
+    expect(text(await b.wait(second))).toBe("second");
+    expect(text(await b.wait(first))).toBe("first");
   });
 
   it("wait with a timeout rejects ETIMEDOUT and leaves the operation pending", async () => {

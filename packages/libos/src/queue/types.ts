@@ -64,7 +64,21 @@ export interface LibosConfig {
   sim?: { wire?: string; seed?: number; delay_us?: number };
 }
 
+// Conversions are memoised (bounded): a UDP server converts the same few peers on every datagram.
+const numbers = new Map<string, number>();
+const strings = new Map<number, string>();
+const MEMO_LIMIT = 4096;
+
 export function ipToNumber(ip: string): number {
+  const known = numbers.get(ip);
+  if (known !== undefined) return known;
+  const value = parseIp(ip);
+  if (numbers.size >= MEMO_LIMIT) numbers.clear();
+  numbers.set(ip, value);
+  return value;
+}
+
+function parseIp(ip: string): number {
   const parts = ip.split(".");
   const octets = parts.map((part) => (/^\d{1,3}$/.test(part) ? Number(part) : Number.NaN));
   if (octets.length !== 4 || octets.some((octet) => !(octet <= 255))) {
@@ -74,7 +88,13 @@ export function ipToNumber(ip: string): number {
 }
 
 export function ipToString(ip: number): string {
-  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+  let text = strings.get(ip);
+  if (text === undefined) {
+    text = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+    if (strings.size >= MEMO_LIMIT) strings.clear();
+    strings.set(ip, text);
+  }
+  return text;
 }
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, value]) => [value, name]));
