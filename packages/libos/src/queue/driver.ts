@@ -101,8 +101,10 @@ export class Driver {
   private readonly burst = (): void => {
     this.scheduled = undefined;
     if (this.closed) return;
-    const count = this.native.harvest(this.budget, this.waitNs, this.results, this.buffers);
-    for (let i = 0; i < count; i++) this.dispatch(i);
+    const count = this.harvest();
+    // The continuations of what completed run as microtasks and issue new operations (a reply's
+    // push, the next pop); one more harvest after them sends those now instead of a loop turn later.
+    if (count > 0) queueMicrotask(this.flush);
     if (this.pending.size === 0) {
       this.idle();
       return;
@@ -113,6 +115,16 @@ export class Driver {
       return;
     }
     this.sleep();
+  };
+
+  private harvest(): number {
+    const count = this.native.harvest(this.budget, this.waitNs, this.results, this.buffers);
+    for (let i = 0; i < count; i++) this.dispatch(i);
+    return count;
+  }
+
+  private readonly flush = (): void => {
+    if (!this.closed) this.harvest();
   };
 
   private dispatch(i: number): void {
