@@ -1,6 +1,8 @@
 #pragma once
-// A small strict JSON reader (RFC 8259) for configuration files: objects keep their key order,
-// numbers keep their text so integers are read exactly, and errors name line and column. Why not
+// A small strict JSON reader (RFC 8259 grammar) for configuration files: objects keep their key
+// order, numbers keep their text so integers are read exactly, and errors name line and column.
+// String bytes are passed through unchecked (not validated as UTF-8): every string the
+// configuration uses is compared against known names or parsed further, so nothing depends on it. Why not
 // a library: the only candidate on Debian (nlohmann-json3-dev) would be one more system package
 // for every machine that builds the core, and configuration needs none of its features; the
 // precise "config.tcp.mss: ..." messages come from the walker in libos/config.cpp anyway.
