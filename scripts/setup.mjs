@@ -35,6 +35,7 @@ const DEBIAN_PACKAGES = {
   tcpdump: "reads pcap captures back in device tests",
   chromium: "browser tests (Playwright drives Debian's Chromium)",
   postgresql: "the control plane's database tests also run against a real PostgreSQL server",
+  systemd: "systemd-analyze verify checks the units in infra/systemd",
 };
 
 const args = new Set(process.argv.slice(2));

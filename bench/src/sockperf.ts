@@ -9,6 +9,8 @@ export interface SockperfReport {
   p99: number;
   p999: number;
   max: number;
+  /** Every percentile line sockperf printed, [percentile, µs] ascending, with <MIN> as 0 and <MAX> as 100. */
+  points: Array<[number, number]>;
 }
 
 export function parseSockperfReport(output: string): SockperfReport {
@@ -20,6 +22,14 @@ export function parseSockperfReport(output: string): SockperfReport {
   };
   const max = /<MAX> observation =\s*([\d.]+)/.exec(output);
   if (!valid || !max) throw new Error(`unrecognised sockperf output:\n${output}`);
+  const min = /<MIN> observation =\s*([\d.]+)/.exec(output);
+  const points: Array<[number, number]> = [...output.matchAll(/percentile ([\d.]+) =\s*([\d.]+)/g)].map((m) => [
+    Number(m[1]),
+    Number(m[2]),
+  ]);
+  if (min) points.push([0, Number(min[1])]);
+  points.push([100, Number(max[1])]);
+  points.sort((a, b) => a[0] - b[0]);
   return {
     seconds: Number(valid[1]),
     received: Number(valid[3]),
@@ -27,5 +37,6 @@ export function parseSockperfReport(output: string): SockperfReport {
     p99: percentile("99.000"),
     p999: percentile("99.900"),
     max: Number(max[1]),
+    points,
   };
 }

@@ -1,6 +1,7 @@
 // Binding an AF_XDP socket: validate against the interface, then try the XDP attach modes the
 // configuration allows (native first in "auto"), retrying while the queue is still held by a socket
 // that is closing. Every failure names the interface, the step and what to do about it.
+#include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include <linux/if_xdp.h>
 #include <sys/socket.h>
@@ -57,8 +58,24 @@ struct Attempt {
   std::string kernel_says;
 };
 
+// The id of the XDP program attached to the interface in `mode`, 0 for none.
+std::uint32_t attached_program(const Target& target, AttachMode mode) {
+  std::uint32_t id = 0;
+  if (::bpf_xdp_query_id(static_cast<int>(target.facts.ifindex), static_cast<int>(mode.xdp_flags), &id) != 0) return 0;
+  return id;
+}
+
+// libxdp can attach its program and then fail the bind; a program left behind in native mode would make the
+// generic-mode retry fail with "native and generic XDP can't be active at the same time" and hide the cause.
+void detach_left_behind(const Target& target, AttachMode mode, std::uint32_t before) {
+  const std::uint32_t after = attached_program(target, mode);
+  if (after == 0 || after == before) return;
+  ::bpf_xdp_detach(static_cast<int>(target.facts.ifindex), static_cast<int>(mode.xdp_flags), nullptr);
+}
+
 Attempt try_bind(const Target& target, AttachMode mode, LibbpfMessageCapture& messages) {
   Attempt attempt;
+  const std::uint32_t program_before = attached_program(target, mode);
   attempt.bound->umem = std::make_unique<Umem>(target.config.frame_count, target.frame_size, target.config.ring_size,
                                               target.owner);
   attempt.bound->need_wakeup = !target.config.busy_poll;
@@ -75,6 +92,7 @@ Attempt try_bind(const Target& target, AttachMode mode, LibbpfMessageCapture& me
     attempt.error = -rc;
     attempt.kernel_says = messages.last_warning();
     attempt.bound->socket = nullptr;
+    detach_left_behind(target, mode, program_before);
     return attempt;
   }
   attempt.bound->zero_copy = socket_is_zero_copy(xsk_socket__fd(attempt.bound->socket));
@@ -102,7 +120,8 @@ std::string because(const Attempt& attempt) {
                              " xdp off`");
     case EPERM:
     case EACCES:
-      throw Error(EPERM, step + ": " + because(attempt) + "; AF_XDP needs root or CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF");
+      throw Error(EPERM, step + ": " + because(attempt) + "; AF_XDP needs root or CAP_NET_ADMIN, CAP_NET_RAW and CAP_SYS_ADMIN (libxdp's "
+                           "dispatcher needs CAP_SYS_ADMIN on this kernel; CAP_BPF is not enough)");
     case ENOBUFS:
     case ENOMEM:
       throw Error(ENOBUFS, step + ": mapping the rings failed (" + because(attempt) + "); locked memory is limited "

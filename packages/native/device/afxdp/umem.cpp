@@ -59,7 +59,13 @@ Umem::Umem(std::uint32_t frame_count, std::uint32_t frame_size, std::uint32_t ri
   if (rc != 0) {
     ::munmap(area_, size_);
     const int err = -rc;
-    if (err == ENOBUFS || err == ENOMEM || err == EPERM) {
+    if (err == EPERM || err == EACCES) {
+      // The UMEM is registered on an AF_XDP socket, and creating one needs CAP_NET_RAW: not a memory limit.
+      throw Error(EPERM, owner + ": creating the AF_XDP socket for the UMEM was refused (" + std::strerror(err) +
+                             "): it needs root or CAP_NET_RAW (and CAP_IPC_LOCK or a high RLIMIT_MEMLOCK for the "
+                             "UMEM)");
+    }
+    if (err == ENOBUFS || err == ENOMEM) {
       throw Error(ENOBUFS, owner + ": registering a " + mebibytes(size_) + " UMEM (" + std::to_string(frame_count) +
                                " frames of " + std::to_string(frame_size) + " B) was refused (" + std::strerror(err) +
                                "): locked memory is limited (RLIMIT_MEMLOCK " + memlock_limit_text() +
