@@ -31,6 +31,8 @@ const DEBIAN_PACKAGES = {
   iperf3: "real bulk-throughput baseline",
   wrk: "real HTTP load client",
   "redis-tools": "redis-cli and redis-benchmark",
+  "redis-server": "kernel baseline for the kv benchmark",
+  "nginx-light": "kernel baseline (one worker) for the http benchmark",
   curl: "real HTTP client",
   tcpdump: "reads pcap captures back in device tests",
   chromium: "browser tests (Playwright drives Debian's Chromium)",

@@ -1,5 +1,5 @@
-// Loads for echo servers on AF_XDP, shared by the benchmarks that compare two echo servers side by
-// side (capi-overhead, ts-echo): a UDP round-trip load from `sluice bench udp-echo` on a kernel
+// Loads for echo servers on AF_XDP for benchmarks that compare two echo servers side by
+// side (ts-echo; the same loads as capi-overhead): a UDP round-trip load from `sluice bench udp-echo` on a kernel
 // socket, and a byte-checked TCP bulk echo (the tests' Node fixture, 4 connections). Both run in the
 // client namespace on CPU 1; the server runs on CPU 0.
 import { fileURLToPath } from "node:url";

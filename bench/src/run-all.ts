@@ -24,6 +24,12 @@ const MODULES: BenchModule[] = [
     benchDir,
   ),
   scriptModule(
+    "kv-http",
+    "kv vs redis-server (redis-benchmark) and http vs nginx (wrk), on AF_XDP and on the kernel backend",
+    "kv-http.ts",
+    benchDir,
+  ),
+  scriptModule(
     "ts-echo",
     "TypeScript echo (@sluice/libos) against the native echo (same AF_XDP queue)",
     "ts-echo.ts",

@@ -1,6 +1,7 @@
 // The C API end to end: packages/native/examples/echo (TCP and UDP echo written against
 // sluice/libos.h, linked with libsluice.so) on AF_XDP in a namespace, with the Linux kernel as the
-// peer, byte-exact both ways.
+// peer, byte-exact both ways; and the same binary unchanged on the kernel backend (io_uring
+// sockets) on a namespace's loopback.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createNetwork, type Network } from "@sluice/netns";
@@ -53,6 +54,29 @@ describe("C API echo example over AF_XDP against the Linux kernel", () => {
 
     // Every datagram size from 1 to a full 1500-byte frame's payload.
     const udp = await udpExchange(net, "peer", SLUICE_IP, PORT, 1, 1472);
+    expect(udp).toMatchObject({ sent: 1472, echoed: 1472, mismatched: 0, missing: [] });
+
+    const stopped = await echo.stop();
+    echo = undefined;
+    expect(stopped.code).toBe(0);
+    expect(stopped.stderr).toBe("");
+  });
+
+  it("runs unchanged on the kernel backend: TCP and UDP byte-exact on 127.0.0.1", async () => {
+    // In the peer namespace, so its loopback (and port) is this test's alone.
+    const kernelConfig = JSON.stringify({ backend: "kernel", ipv4: "127.0.0.1/8", device: { busy_poll: false } });
+    echo = await startProcess(net, "peer", [echoBin, kernelConfig, String(PORT)]);
+    expect(echo.readyLine).toBe(`ready echo tcp+udp 127.0.0.1:${PORT}`);
+
+    const out = await net.exec(
+      "peer",
+      [process.execPath, tcpFixture, "127.0.0.1", String(PORT), "4", String(1 << 20)],
+      {
+        timeoutMs: 120_000,
+      },
+    );
+    expect(JSON.parse(out.stdout.trim())).toEqual({ connections: 4, bytes: 1 << 20, equal: 4, errors: [] });
+    const udp = await udpExchange(net, "peer", "127.0.0.1", PORT, 1, 1472);
     expect(udp).toMatchObject({ sent: 1472, echoed: 1472, mismatched: 0, missing: [] });
 
     const stopped = await echo.stop();

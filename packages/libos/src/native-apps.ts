@@ -5,7 +5,7 @@ import { callNative, toLibosError } from "./errors.js";
 
 export type StackBackend = "xdp" | "dpdk" | "tap";
 export type Backend = StackBackend | "kernel";
-export type NativeAppName = "echo" | "sockperf" | "sink";
+export type NativeAppName = "echo" | "sockperf" | "sink" | "kv" | "http";
 
 /** One stack instance: a device queue and the interface configuration on it. */
 export interface InstanceConfig {
@@ -39,6 +39,10 @@ export interface AppConfig {
   app: NativeAppName;
   proto: "udp" | "tcp";
   port: number;
+  /** kv only: most keys the store holds (default 65536); more are refused with -OOM. */
+  kvMaxKeys?: number;
+  /** kv only: arena for keys and values in MiB (default 64); writes beyond it get -OOM. */
+  kvMaxMemoryMiB?: number;
 }
 
 export interface KernelAppConfig extends AppConfig {

@@ -67,8 +67,12 @@ runtime::InstanceConfig instance_config_from_js(const Napi::Object& js) {
 }
 
 apps::AppSpec app_spec_from_js(const Napi::Object& js) {
-  return {required_string(js, "app"), required_string(js, "proto"),
-          static_cast<std::uint16_t>(required_uint(js, "port", 65535))};
+  apps::AppSpec spec{required_string(js, "app"), required_string(js, "proto"),
+                     static_cast<std::uint16_t>(required_uint(js, "port", 65535))};
+  // Ranges are checked by the kv store with the limit named; here only the type.
+  if (auto keys = optional_uint(js, "kvMaxKeys", 0xffffffffu)) spec.kv.max_keys = *keys;
+  if (auto mib = optional_uint(js, "kvMaxMemoryMiB", 0xffffffffu)) spec.kv.max_memory = std::uint64_t{*mib} << 20;
+  return spec;
 }
 
 Napi::Object device_to_js(Napi::Env env, const device::DeviceInfo& info) {

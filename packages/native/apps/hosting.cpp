@@ -2,6 +2,10 @@
 
 #include <atomic>
 
+#include "apps/buffered_tcp_server.hpp"
+#include "apps/http/http_service.hpp"
+#include "apps/kernel_tcp_server.hpp"
+#include "apps/kv/kv_service.hpp"
 #include "apps/kernel_udp.hpp"
 #include "apps/sockperf_server.hpp"
 #include "apps/sockperf_tcp_server.hpp"
@@ -18,12 +22,17 @@ namespace sluice::apps {
 
 namespace {
 
-std::unique_ptr<runtime::App> make_app(const AppSpec& spec) {
+/// `counters` is the instance's table, for apps that report it (http's /stats); complete before start().
+std::unique_ptr<runtime::App> make_app(const AppSpec& spec, const runtime::CounterTable& counters) {
   if (spec.proto == "tcp") {
+    if (spec.app == "kv") return std::make_unique<BufferedTcpServer>(spec.port, std::make_unique<KvService>(spec.kv));
+    if (spec.app == "http") {
+      return std::make_unique<BufferedTcpServer>(spec.port, std::make_unique<HttpService>(&counters));
+    }
     if (spec.app == "echo") return std::make_unique<TcpEcho>(spec.port);
     if (spec.app == "sink") return std::make_unique<TcpSink>(spec.port);
     if (spec.app == "sockperf") return std::make_unique<SockperfTcpServer>(spec.port);
-    throw Error(EINVAL, "unknown app \"" + spec.app + "\" over tcp; tcp serves echo, sink and sockperf");
+    throw Error(EINVAL, "unknown app \"" + spec.app + "\" over tcp; tcp serves echo, sink, sockperf, kv and http");
   }
   if (spec.proto != "udp") throw Error(EINVAL, "proto " + spec.proto + " is not supported (udp or tcp)");
   if (spec.app == "echo") return std::make_unique<UdpEcho>(spec.port);
@@ -34,7 +43,7 @@ std::unique_ptr<runtime::App> make_app(const AppSpec& spec) {
 class HostedStackApp final : public HostedApp {
  public:
   HostedStackApp(const runtime::InstanceConfig& config, const AppSpec& spec)
-      : instance_(runtime::open_instance(config)), app_(make_app(spec)), info_(instance_->device().info()) {
+      : instance_(runtime::open_instance(config)), app_(make_app(spec, counters_)), info_(instance_->device().info()) {
     runtime::add_instance_counters(counters_, *instance_);
     app_->describe_counters(counters_);
     runtime::LoopOptions options{.busy_poll = config.busy_poll};
@@ -96,6 +105,45 @@ class HostedKernelEcho final : public HostedApp {
   runtime::BackgroundRunner runner_;
 };
 
+/// kv and http on kernel TCP sockets: the same protocol objects, carried by epoll instead of Sluice.
+class HostedKernelTcp final : public HostedApp {
+ public:
+  HostedKernelTcp(const std::string& address, bool busy_poll, int core, const AppSpec& spec) {
+    info_.backend = "kernel";
+    info_.name = address;
+    info_.mode = busy_poll ? "busy-poll" : "blocking";
+    if (spec.app == "kv") {
+      protocol_ = std::make_unique<KvService>(spec.kv);
+    } else {
+      protocol_ = std::make_unique<HttpService>(&counters_);
+    }
+    counters_.add("app", "accepted", kernel_.accepted);
+    counters_.add("app", "closed", kernel_.closed);
+    counters_.add("app", "refused", kernel_.refused);
+    counters_.add("app", "bytes_received", kernel_.bytes_received);
+    counters_.add("app", "bytes_sent", kernel_.bytes_sent);
+    protocol_->describe_counters(counters_);
+    const KernelTcpOptions options{.address = address, .port = spec.port, .busy_poll = busy_poll};
+    runner_.start(core, [this, options](const std::atomic<bool>& stop, const runtime::BackgroundRunner::Ready& ready) {
+      run_kernel_tcp_server(options, *protocol_, kernel_, stop, ready);
+    });
+  }
+
+  const device::DeviceInfo& device() const override { return info_; }
+
+  runtime::CounterReport stop() override {
+    runner_.stop();
+    return counters_.report();
+  }
+
+ private:
+  device::DeviceInfo info_;
+  KernelTcpCounters kernel_;
+  runtime::CounterTable counters_;
+  std::unique_ptr<RequestProtocol> protocol_;
+  runtime::BackgroundRunner runner_;
+};
+
 }  // namespace
 
 std::unique_ptr<HostedApp> host_stack_app(const runtime::InstanceConfig& instance, const AppSpec& spec) {
@@ -103,8 +151,12 @@ std::unique_ptr<HostedApp> host_stack_app(const runtime::InstanceConfig& instanc
 }
 
 std::unique_ptr<HostedApp> host_kernel_app(const std::string& address, bool busy_poll, int core, const AppSpec& spec) {
+  if (spec.proto == "tcp" && (spec.app == "kv" || spec.app == "http")) {
+    return std::make_unique<HostedKernelTcp>(address, busy_poll, core, spec);
+  }
   if (spec.proto != "udp" || spec.app != "echo") {
-    throw Error(EINVAL, "the kernel backend runs the udp echo only (asked for " + spec.app + " over " + spec.proto + ")");
+    throw Error(EINVAL, "the kernel backend runs the udp echo and kv and http over tcp (asked for " + spec.app +
+                            " over " + spec.proto + ")");
   }
   return std::make_unique<HostedKernelEcho>(address, busy_poll, core, spec.port);
 }

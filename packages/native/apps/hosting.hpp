@@ -5,6 +5,7 @@
 #include <string>
 
 #include "apps/echo_load.hpp"
+#include "apps/kv/store.hpp"
 #include "device/device.hpp"
 #include "runtime/counter_report.hpp"
 #include "runtime/instance_config.hpp"
@@ -12,9 +13,10 @@
 namespace sluice::apps {
 
 struct AppSpec {
-  std::string app;    ///< "echo" or "sockperf" over udp; "echo" or "sink" over tcp
+  std::string app;    ///< "echo" or "sockperf" over udp; "echo", "sink", "sockperf", "kv" or "http" over tcp
   std::string proto;  ///< "udp" or "tcp"
   std::uint16_t port = 0;
+  kv::StoreLimits kv;  ///< kv only: the store's key and memory bounds
 };
 
 /// A running app; stop() ends its thread, releases the device and reports the final counters.
@@ -28,7 +30,7 @@ class HostedApp {
 /// Opens the instance, binds the app, and starts the loop; throws sluice::Error on any failure.
 std::unique_ptr<HostedApp> host_stack_app(const runtime::InstanceConfig& instance, const AppSpec& spec);
 
-/// The same apps on kernel sockets (the baseline). Only "echo" over udp exists there.
+/// The same apps on kernel sockets (the baseline): "echo" over udp, "kv" and "http" over tcp.
 std::unique_ptr<HostedApp> host_kernel_app(const std::string& address, bool busy_poll, int core, const AppSpec& spec);
 
 /// Runs an echo load to completion on a Sluice instance (blocking the calling thread).

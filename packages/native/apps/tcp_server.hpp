@@ -32,11 +32,13 @@ class TcpServer : public runtime::App {
   /// Called once per accepted connection before its first serve(): per-connection state starts here.
   virtual void opened(iface::Interface&, int) {}
 
+  /// Closes connection `id` (once) and counts how it ended; for subclasses that serve outside events.
+  void finish(Instant now, iface::Interface& stack, int id, bool failed);
+
   TcpServerCounters counters_;
   std::vector<std::uint8_t> buffer_;  ///< one scratch buffer, sized at start()
 
  private:
-  void finish(Instant now, iface::Interface& stack, int id, bool failed);
 
   std::uint16_t port_;
   std::uint32_t backlog_;

@@ -1,7 +1,9 @@
 #include "libos/open.hpp"
 
 #include <cerrno>
+#include <string>
 
+#include "libos/kernel_provider.hpp"
 #include "libos/stack_provider.hpp"
 #include "runtime/background_runner.hpp"
 #include "runtime/event_loop.hpp"
@@ -10,15 +12,21 @@
 namespace sluice::libos {
 
 std::unique_ptr<LibOS> open_libos(const LibosConfig& config) {
-  if (config.backend == "kernel") {
-    throw Error(ENOSYS,
-                "backend kernel: the io_uring provider is not built yet; use xdp, dpdk, tap or sim");
-  }
   if (config.instance.core >= 0) {
     runtime::check_core_usable(config.instance.core);
     runtime::pin_current_thread(config.instance.core);
   }
-  return std::make_unique<LibOS>(std::make_unique<StackProvider>(config), config);
+  std::unique_ptr<Provider> provider;
+  if (config.backend == "kernel") {
+    try {
+      provider = std::make_unique<KernelProvider>(config);
+    } catch (const Error& e) {
+      throw Error(e.code(), std::string("backend kernel: ") + e.what());
+    }
+  } else {
+    provider = std::make_unique<StackProvider>(config);
+  }
+  return std::make_unique<LibOS>(std::move(provider), config);
 }
 
 }  // namespace sluice::libos

@@ -7,8 +7,8 @@
 
 namespace sluice::libos {
 
-/// Picks the provider `config.backend` names (xdp, dpdk, tap, sim: the Sluice stack; kernel: not
-/// built yet, ENOSYS), pins the calling thread to `core` when one is set, and builds the LibOS.
+/// Picks the provider `config.backend` names (xdp, dpdk, tap, sim: the Sluice stack; kernel: Linux
+/// sockets through io_uring, ENOSYS when the kernel lacks what the engine needs), pins the calling thread to `core` when one is set, and builds the LibOS.
 /// Throws sluice::Error naming what failed.
 std::unique_ptr<LibOS> open_libos(const LibosConfig& config);
 

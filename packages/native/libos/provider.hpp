@@ -2,9 +2,10 @@
 // The boundary between the LibOS core (queue descriptors, qtokens, buffers, completions) and what
 // actually moves bytes. The core never touches a device or a kernel socket: it asks a Provider for
 // non-blocking socket calls, and learns from provider events (plus retrying UDP receives after each
-// poll) when a pending operation can progress. Two providers are planned:
+// poll) when a pending operation can progress. Two providers:
 //  - StackProvider (libos/stack_provider.*): the Sluice stack on xdp, dpdk, tap or sim;
-//  - a kernel provider over io_uring sockets, to plug in later (libos/kernel/ is its engine).
+//  - KernelProvider (libos/kernel_provider.*): Linux sockets through io_uring (libos/kernel/ is its
+//    engine).
 //
 // Contract:
 //  - Socket handles are the provider's own small integers >= 0; calls return -errno.

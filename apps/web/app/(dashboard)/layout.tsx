@@ -13,6 +13,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
       <header className="top">
         <strong>Sluice</strong>
         <Link href="/nodes">Nodes</Link>
+        <Link href="/apps">Apps</Link>
         <Link href="/audit">Audit</Link>
         <Link href="/settings">Settings</Link>
         <span className="who">

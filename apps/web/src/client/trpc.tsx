@@ -2,7 +2,7 @@
 // The browser's tRPC client. Only the router's type crosses into this bundle; no server code or secret does.
 import type { AppRouter } from "@sluice/api";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { type ReactNode, useState } from "react";
 import superjson from "superjson";
@@ -25,11 +25,16 @@ export function Providers({ children }: { children: ReactNode }) {
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
       links: [
-        httpBatchLink({
-          url: "/api/trpc",
-          transformer: superjson,
-          // The anti-CSRF header every state-changing call needs (see packages/api/src/context.ts).
-          headers: () => ({ "x-sluice-request": "1" }),
+        // Subscriptions stream over SSE (EventSource, same-origin cookie); everything else is batched HTTP.
+        splitLink({
+          condition: (operation) => operation.type === "subscription",
+          true: httpSubscriptionLink({ url: "/api/trpc", transformer: superjson }),
+          false: httpBatchLink({
+            url: "/api/trpc",
+            transformer: superjson,
+            // The anti-CSRF header every state-changing call needs (see packages/api/src/context.ts).
+            headers: () => ({ "x-sluice-request": "1" }),
+          }),
         }),
       ],
     }),

@@ -17,6 +17,10 @@ export interface ControlPlane {
   handle: DatabaseHandle;
   settings: ApiSettings;
   secureCookies: boolean;
+  /** Where uploaded artifacts live (artifacts/<sha256>), next to the PGlite data. */
+  stateDir: string;
+  /** Largest accepted artifact upload in bytes (SLUICE_ARTIFACT_MAX_BYTES, default 64 MiB). */
+  artifactLimit: number;
 }
 
 const globalKey = Symbol.for("sluice.controlPlane");
@@ -44,7 +48,7 @@ async function start(): Promise<ControlPlane> {
   const { createDatabase, databaseOptionsFromEnv }: DbModule = await import(
     /* turbopackIgnore: true */ /* webpackIgnore: true */ "@sluice/db"
   );
-  const { bootstrapAdmin, defaultSettings, runMaintenance } = api;
+  const { bootstrapAdmin, defaultSettings, runMaintenance, tickRollouts } = api;
   const stateDir = stateDirectory();
   const handle = await createDatabase(databaseOptionsFromEnv(process.env, stateDir));
   console.log(`Sluice: database ${handle.kind} at ${handle.location}, migrated`);
@@ -64,14 +68,39 @@ async function start(): Promise<ControlPlane> {
     Math.max(1000, settings.heartbeatTimeoutMs / 6),
   );
   sweep.unref();
+  // Every replica ticks; the one holding the advisory lock drives the rollouts, the others skip.
+  // A tick still running (slow machine) is not overlapped by the next one.
+  let ticking = false;
+  const rolloutTicker = setInterval(() => {
+    if (ticking) return;
+    ticking = true;
+    tickRollouts(handle.db, new Date())
+      .then((report) => {
+        for (const failure of report.failed)
+          console.error(`Sluice: rollout ${failure.id} step failed: ${failure.error}`);
+      })
+      .catch((error: unknown) => console.error("Sluice: rollout tick failed:", error))
+      .finally(() => {
+        ticking = false;
+      });
+  }, 1000);
+  rolloutTicker.unref();
   // PGlite must be closed to flush its files; Next.js exits on these signals right after its own handlers.
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
       clearInterval(sweep);
+      clearInterval(rolloutTicker);
       handle.close().finally(() => process.exit(0));
     });
   }
-  return { api, handle, settings, secureCookies: process.env.SLUICE_SECURE_COOKIES === "1" };
+  return {
+    api,
+    handle,
+    settings,
+    secureCookies: process.env.SLUICE_SECURE_COOKIES === "1",
+    stateDir,
+    artifactLimit: positiveNumber(process.env.SLUICE_ARTIFACT_MAX_BYTES, api.DEFAULT_ARTIFACT_LIMIT),
+  };
 }
 
 export function getControlPlane(): Promise<ControlPlane> {

@@ -42,7 +42,7 @@ const MAX_ATTEMPTS = 5;
 export async function allocate(
   db: Database,
   input: AllocateInput,
-  actor: AuditActor & { kind: "user" },
+  actor: AuditActor,
   now: Date,
 ): Promise<AllocationResult> {
   for (let attempt = 1; ; attempt += 1) {
@@ -72,7 +72,7 @@ export async function allocate(
 async function allocateOnce(
   tx: Executor,
   input: AllocateInput,
-  actor: AuditActor & { kind: "user" },
+  actor: AuditActor,
   now: Date,
 ): Promise<AllocationResult> {
   const candidates = await tx
@@ -117,7 +117,7 @@ async function commitPlan(
   input: AllocateInput,
   plan: AllocationPlan,
   nodeName: string,
-  actor: AuditActor & { kind: "user" },
+  actor: AuditActor,
   now: Date,
 ): Promise<AllocationResult> {
   const appVersionId = await ensureAppVersion(tx, input.app, input.version);
@@ -129,7 +129,7 @@ async function commitPlan(
       nicId: plan.nic?.id ?? null,
       config: input.config,
       allowSmtSharing: input.allowSmtSharing,
-      createdBy: actor.user.id,
+      createdBy: actor.kind === "user" ? actor.user.id : null,
     })
     .returning({ id: instances.id });
   const rows = [

@@ -1,6 +1,6 @@
 // What a node should be running: its instances with the CPU numbers and queue indexes they own.
 import { allocations, apps, appVersions, cpus, type Executor, instances, nicQueues, nics } from "@sluice/db";
-import { type ArtifactRef, builtinAppName, type DesiredState } from "@sluice/proto";
+import { type ArtifactRef, artifactRef, builtinAppName, type DesiredState } from "@sluice/proto";
 import { asc, eq } from "drizzle-orm";
 
 export async function desiredStateFor(db: Executor, nodeId: string): Promise<DesiredState> {
@@ -11,6 +11,7 @@ export async function desiredStateFor(db: Executor, nodeId: string): Promise<Des
       version: appVersions.version,
       config: instances.config,
       nic: nics.name,
+      artifact: appVersions.artifact,
     })
     .from(instances)
     .innerJoin(appVersions, eq(appVersions.id, instances.appVersionId))
@@ -26,11 +27,11 @@ export async function desiredStateFor(db: Executor, nodeId: string): Promise<Des
     .where(eq(allocations.nodeId, nodeId));
   return {
     nodeId,
-    instances: rows.map((row) => {
+    instances: rows.map(({ artifact, ...row }) => {
       const mine = owned.filter((entry) => entry.instanceId === row.id);
       return {
         ...row,
-        artifact: artifactFor(row.app),
+        artifact: artifact ? artifactRef.parse(artifact) : adHocArtifact(row.app),
         cores: mine.flatMap((entry) => (entry.cpu === null ? [] : [entry.cpu])).sort((a, b) => a - b),
         queues: mine.flatMap((entry) => (entry.queue === null ? [] : [entry.queue])).sort((a, b) => a - b),
       };
@@ -38,8 +39,21 @@ export async function desiredStateFor(db: Executor, nodeId: string): Promise<Des
   };
 }
 
-// Until app versions carry their own artifact, an app named like a built-in runs the built-in.
-function artifactFor(app: string): ArtifactRef {
+/**
+ * Versions made up by allocation.allocate for an ad-hoc instance have no artifact of their own: an app named like
+ * a built-in runs that built-in, and anything else the echo built-in (the version's spec is the place to say more).
+ */
+function adHocArtifact(app: string): ArtifactRef {
   const builtin = builtinAppName.safeParse(app);
-  return builtin.success ? { kind: "builtin", name: builtin.data } : { kind: "builtin", name: "echo" };
+  return { kind: "builtin", name: builtin.success ? builtin.data : "echo" };
+}
+
+/** The sha256 digests of the bundles a node's desired state names: the only ones its agent may download. */
+export async function bundlesFor(db: Executor, nodeId: string): Promise<Set<string>> {
+  const rows = await db
+    .selectDistinct({ artifact: appVersions.artifact })
+    .from(instances)
+    .innerJoin(appVersions, eq(appVersions.id, instances.appVersionId))
+    .where(eq(instances.nodeId, nodeId));
+  return new Set(rows.flatMap(({ artifact }) => (artifact?.kind === "bundle" ? [artifact.sha256] : [])));
 }

@@ -1,6 +1,6 @@
-import { allocations, apps, appVersions, cpus, instances, nicQueues, nics, nodes } from "@sluice/db";
+import { allocations, apps, appVersions, cpus, instances, nicQueues, nics, nodeCredentials, nodes } from "@sluice/db";
 import { TRPCError } from "@trpc/server";
-import { asc, desc, eq, ilike, inArray, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, inArray, isNull, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { loadNodeSnapshot } from "../allocation/snapshot.js";
 import { recordAudit } from "../audit.js";
@@ -149,4 +149,28 @@ export const nodesRouter = router({
   cordon: transitionProcedure("cordon"),
   uncordon: transitionProcedure("uncordon"),
   drain: transitionProcedure("drain"),
+
+  /** Revokes every credential of the node: its agent is refused from the next request on (rejoin with a token). */
+  revokeCredential: operatorProcedure.input(byId).mutation(({ ctx, input }) =>
+    ctx.db.transaction(async (tx) => {
+      const [node] = await tx.select({ name: nodes.name }).from(nodes).where(eq(nodes.id, input.id)).for("update");
+      if (!node) throw new TRPCError({ code: "NOT_FOUND", message: "no such node" });
+      const revoked = await tx
+        .update(nodeCredentials)
+        .set({ revokedAt: ctx.now() })
+        .where(and(eq(nodeCredentials.nodeId, input.id), isNull(nodeCredentials.revokedAt)))
+        .returning({ id: nodeCredentials.id });
+      if (revoked.length === 0) {
+        throw new TRPCError({ code: "PRECONDITION_FAILED", message: `${node.name} has no active credential` });
+      }
+      await recordAudit(tx, ctx.actor, ctx.now(), {
+        action: "node.credential.revoke",
+        targetKind: "node",
+        targetId: input.id,
+        before: { name: node.name, activeCredentials: revoked.length },
+        after: { activeCredentials: 0 },
+      });
+      return { revoked: revoked.length };
+    }),
+  ),
 });

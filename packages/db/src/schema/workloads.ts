@@ -30,10 +30,40 @@ export const appVersions = pgTable(
       .notNull()
       .references(() => apps.id, { onDelete: "cascade" }),
     version: text("version").notNull(),
+    /**
+     * What the version runs: a built-in, an uploaded bundle, or a program. Null only for versions that
+     * allocation.allocate made up on the fly for an ad-hoc instance; those run the built-in named like the app.
+     */
+    artifact: jsonb("artifact").$type<StoredArtifact>(),
+    implementation: text("implementation", { enum: ["native", "ts"] })
+      .notNull()
+      .default("native"),
+    backend: text("backend", { enum: ["xdp", "dpdk", "tap", "kernel"] })
+      .notNull()
+      .default("xdp"),
+    config: jsonb("config").$type<Record<string, unknown>>().notNull().default({}),
+    /** Where a rollout puts instances: `instancesPerNode` on each named node, or on every ready node if none. */
+    placement: jsonb("placement").$type<Placement>().notNull().default({ instancesPerNode: 1, nodeNames: [] }),
+    coresPerInstance: integer("cores_per_instance").notNull().default(1),
+    queuesPerInstance: integer("queues_per_instance").notNull().default(1),
+    allowSmtSharing: boolean("allow_smt_sharing").notNull().default(false),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [unique("app_versions_app_version_unique").on(table.appId, table.version)],
 );
+
+/** The shape of @sluice/proto's ArtifactRef (validated there; the db package does not depend on proto). */
+export type StoredArtifact =
+  | { kind: "builtin"; name: string }
+  | { kind: "bundle"; sha256: string; size: number; format: "node" | "native" }
+  | { kind: "program"; command: string[] };
+
+export interface Placement {
+  instancesPerNode: number;
+  /** Node names; empty means every node that can take instances (ready or degraded). */
+  nodeNames: string[];
+}
 
 export const instances = pgTable(
   "instances",

@@ -1,7 +1,9 @@
 #pragma once
 // Two LibOS instances on one simulated wire (the C++ way to build a pair; the C API has one LibOS
-// per process), and helpers to move bytes through sgas.
+// per process), the same pair on the kernel backend over loopback, and helpers to move bytes
+// through sgas.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <memory>
@@ -25,6 +27,20 @@ inline libos::LibosConfig sim_host(const std::string& ip, const std::string& wir
       "tcp": {"max_connections": 8, "send_buffer": 65536, "time_wait_ms": 100},
       "libos": {"max_queues": 64, "max_operations": 256, "buffer_count": 256, "buffer_size": 4096}})",
                              no_environment());
+}
+
+/// A small kernel-backend host on loopback, sleeping in the ring when idle (no spinning in tests).
+inline libos::LibosConfig kernel_host() {
+  return libos::parse_config(R"({"backend": "kernel", "ipv4": "127.0.0.1/8", "device": {"busy_poll": false},
+      "tcp": {"max_connections": 8, "send_buffer": 65536},
+      "libos": {"max_queues": 64, "max_operations": 256, "buffer_count": 256, "buffer_size": 4096}})",
+                             no_environment());
+}
+
+/// Loopback ports are shared by every process on the machine: kernel tests take port `n` (< 10)
+/// of a block of ten chosen by process id, so parallel test processes do not collide.
+inline std::uint16_t loopback_port(std::uint16_t n) {
+  return static_cast<std::uint16_t>(20000 + (::getpid() % 1000) * 10 + n);
 }
 
 inline libos::Endpoint endpoint(const char* ip, std::uint16_t port) {
@@ -57,6 +73,7 @@ struct SimPair : ::testing::Test {
   std::unique_ptr<libos::LibOS> a;
   std::unique_ptr<libos::LibOS> b;
   int listener = -1;  ///< b's listener from the last connect_tcp
+  std::string b_address = "198.18.0.2";  ///< where a reaches b
 
   void SetUp() override {
     const std::string wire = ::testing::UnitTest::GetInstance()->current_test_info()->name();
@@ -87,7 +104,7 @@ struct SimPair : ::testing::Test {
     EXPECT_EQ(b->listen(listener, 8), 0);
     const sl_qtoken_t accept = b->accept(listener);
     const int client = a->socket(AF_INET, SOCK_STREAM, 0);
-    const sl_qresult_t connected = wait(*a, a->connect(client, endpoint("198.18.0.2", port)));
+    const sl_qresult_t connected = wait(*a, a->connect(client, endpoint(b_address.c_str(), port)));
     EXPECT_EQ(connected.opcode, SL_OPC_CONNECT);
     EXPECT_EQ(connected.ret, 0);
     const sl_qresult_t accepted = wait(*b, accept);
@@ -107,6 +124,15 @@ struct SimPair : ::testing::Test {
       EXPECT_EQ(os.sga_free(r.value.sga), 0);
     }
     return out;
+  }
+};
+
+/// The same pair on the kernel backend: two LibOS instances in one process, both on 127.0.0.1.
+struct KernelPair : SimPair {
+  void SetUp() override {
+    b_address = "127.0.0.1";
+    a = libos::open_libos(kernel_host());
+    b = libos::open_libos(kernel_host());
   }
 };
 

@@ -8,8 +8,8 @@ import { addInstanceOptions, type InstanceFlags, instanceConfigFrom } from "../i
 import { parseChoice, parseCidr, parseIntegerFlag } from "../options.js";
 import { startTsApp } from "../ts-app.js";
 
-// echo and sockperf over udp; echo, sink and sockperf over tcp. The native side refuses other pairs (EINVAL).
-const APPS = ["echo", "sockperf", "sink"] as const;
+// echo and sockperf over udp; echo, sink, sockperf, kv and http over tcp. The native side refuses other pairs (EINVAL).
+const APPS = ["echo", "sockperf", "sink", "kv", "http"] as const;
 /** errno codes that mean the command line named something that is not there or not valid. */
 const USAGE_CODES = new Set(["ENODEV", "EINVAL", "ENOENT"]);
 
@@ -17,6 +17,8 @@ interface RunFlags extends InstanceFlags {
   port: number;
   proto: "udp" | "tcp";
   impl: "native" | "ts";
+  kvMaxKeys?: number;
+  kvMaxMemory?: number;
 }
 
 function waitForStopSignal(): Promise<NodeJS.Signals> {
@@ -40,6 +42,7 @@ function start(app: (typeof APPS)[number], flags: RunFlags): { running: Pick<Run
     return { running, address: running.address };
   }
   const instance = instanceConfigFrom(flags);
+  const kvLimits = { kvMaxKeys: flags.kvMaxKeys, kvMaxMemoryMiB: flags.kvMaxMemory };
   if (!instance) {
     const address = flags.ip ? parseCidr(flags.ip).address : "0.0.0.0";
     return {
@@ -50,11 +53,15 @@ function start(app: (typeof APPS)[number], flags: RunFlags): { running: Pick<Run
         address,
         busyPoll: flags.busyPoll,
         core: flags.core,
+        ...kvLimits,
       }),
       address,
     };
   }
-  return { running: startNativeApp(instance, { app, proto: flags.proto, port: flags.port }), address: instance.ip };
+  return {
+    running: startNativeApp(instance, { app, proto: flags.proto, port: flags.port, ...kvLimits }),
+    address: instance.ip,
+  };
 }
 
 export function registerRunCommand(program: Command): void {
@@ -74,7 +81,16 @@ export function registerRunCommand(program: Command): void {
         .argParser(parseChoice("--impl", ["native", "ts"] as const))
         .default("native"),
     )
+    // kv's store is reserved once at start; beyond these bounds writes get -OOM (nothing is evicted).
+    .option("--kv-max-keys <n>", "kv: most keys held (default 65536)", parseIntegerFlag("--kv-max-keys", 1, 1 << 28))
+    .option(
+      "--kv-max-memory <mib>",
+      "kv: MiB for keys and values (default 64)",
+      parseIntegerFlag("--kv-max-memory", 1, 1 << 20),
+    )
     .action(async (app: (typeof APPS)[number], flags: RunFlags) => {
+      if ((flags.kvMaxKeys !== undefined || flags.kvMaxMemory !== undefined) && app !== "kv")
+        throw new UsageError("--kv-max-keys and --kv-max-memory apply to the kv app only");
       let started: ReturnType<typeof start>;
       try {
         started = start(app, flags);

@@ -5,7 +5,7 @@ import { TRPCClientError } from "@trpc/client";
 import { type FormEvent, useState } from "react";
 import { describeError, useTRPC } from "../trpc";
 
-function FieldError({ messages }: { messages: string[] | undefined }) {
+export function FieldError({ messages }: { messages: string[] | undefined }) {
   return messages ? <span className="error">{messages.join(", ")}</span> : null;
 }
 

@@ -16,7 +16,8 @@ export default function NodePage({ params }: { params: Promise<{ id: string }> }
   const uncordon = useMutation(trpc.nodes.uncordon.mutationOptions(refresh));
   const drain = useMutation(trpc.nodes.drain.mutationOptions(refresh));
   const release = useMutation(trpc.allocation.release.mutationOptions(refresh));
-  const actionError = [cordon, uncordon, drain, release]
+  const revoke = useMutation(trpc.nodes.revokeCredential.mutationOptions(refresh));
+  const actionError = [cordon, uncordon, drain, release, revoke]
     .map((action) => describeError(action.error).form)
     .find(Boolean);
 
@@ -42,8 +43,21 @@ export default function NodePage({ params }: { params: Promise<{ id: string }> }
         </button>{" "}
         <button type="button" onClick={() => uncordon.mutate({ id })}>
           Uncordon
+        </button>{" "}
+        <button
+          type="button"
+          onClick={() => {
+            if (window.confirm(`Revoke ${data.name}'s credential? Its agent must rejoin with a new token.`)) {
+              revoke.mutate({ id });
+            }
+          }}
+        >
+          Revoke credential
         </button>
       </p>
+      {revoke.data && (
+        <p role="status">Revoked {revoke.data.revoked} credential(s); the agent is refused from now on.</p>
+      )}
       {actionError && (
         <p className="error" role="alert">
           {actionError}

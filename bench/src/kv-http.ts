@@ -1,0 +1,270 @@
+// kv and http on one veth pair, in one run, against their kernel baselines (issue 5, c and d):
+//   (c) Sluice kv over AF_XDP vs redis-server on the kernel, both driven by redis-benchmark from the
+//       peer namespace, SET and GET at -P 1 -c 16 and at -P 16 -c 16;
+//   (d) Sluice http over AF_XDP vs nginx (one worker, access log off) under wrk -c 16;
+//   (e) the same kv and http on --backend kernel (epoll), to tell the stack's share from the app's.
+// Servers on CPU 0, clients on CPU 1. Writes results/kv-http-*.json with the ratios and targets.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createNetwork, type Network } from "@sluice/netns";
+import { machine, progress, sluiceBin, startServer, writeResults } from "./harness.js";
+
+const SERVER = "198.18.0.1";
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const requestsP1 = quick ? 50_000 : 200_000;
+const requestsP16 = quick ? 200_000 : 1_000_000;
+const wrkSeconds = quick ? 3 : 10;
+
+interface KvRun {
+  server: string;
+  pipeline: number;
+  clients: number;
+  requestsPerSecond: Record<string, number>;
+}
+interface HttpRun {
+  server: string;
+  connections: number;
+  requestsPerSecond: number;
+  socketErrors: string | null;
+}
+
+const kvRuns: KvRun[] = [];
+const httpRuns: HttpRun[] = [];
+
+function parseRedisBenchmark(output: string): Record<string, number> {
+  const rates: Record<string, number> = {};
+  for (const line of output.split(/[\r\n]+/)) {
+    const match = /^([A-Z_]+(?: \(.*\))?): ([\d.]+) requests per second/.exec(line.trim());
+    if (match) rates[match[1]!] = Number(match[2]);
+  }
+  return rates;
+}
+
+async function redisBenchmark(net: Network, server: string, pipeline: number): Promise<void> {
+  const requests = pipeline === 1 ? requestsP1 : requestsP16;
+  progress(`${server}: redis-benchmark -t set,get -c 16 -P ${pipeline} -n ${requests}`);
+  const out = await net.exec(
+    "client",
+    ["taskset", "-c", "1", "redis-benchmark", "-h", SERVER, "-p", "6379", "-t", "set,get", "-c", "16"].concat([
+      "-P",
+      String(pipeline),
+      "-n",
+      String(requests),
+      "-q",
+    ]),
+    { timeoutMs: 300_000 },
+  );
+  const rates = parseRedisBenchmark(out.stdout);
+  if (rates.SET === undefined || rates.GET === undefined)
+    throw new Error(`redis-benchmark said:\n${out.stdout}${out.stderr}`);
+  kvRuns.push({ server, pipeline, clients: 16, requestsPerSecond: rates });
+}
+
+async function wrk(net: Network, server: string): Promise<void> {
+  progress(`${server}: wrk -t 1 -c 16 -d ${wrkSeconds}s`);
+  const out = await net.exec(
+    "client",
+    ["taskset", "-c", "1", "wrk", "-t", "1", "-c", "16", "-d", `${wrkSeconds}s`, `http://${SERVER}/`],
+    { timeoutMs: (wrkSeconds + 60) * 1000 },
+  );
+  const rate = /Requests\/sec:\s+([\d.]+)/.exec(out.stdout);
+  if (!rate) throw new Error(`wrk said:\n${out.stdout}${out.stderr}`);
+  httpRuns.push({
+    server,
+    connections: 16,
+    requestsPerSecond: Number(rate[1]),
+    socketErrors: /Socket errors:.*/.exec(out.stdout)?.[0] ?? null,
+  });
+}
+
+/** nginx with one worker and no master, serving a fixed body like Sluice's http app. */
+async function startNginx(net: Network, dir: string) {
+  const conf = join(dir, "nginx.conf");
+  writeFileSync(
+    conf,
+    [
+      "daemon off;",
+      "master_process off;",
+      "worker_processes 1;",
+      `pid ${dir}/nginx.pid;`,
+      `error_log ${dir}/error.log;`,
+      "events { worker_connections 1024; }",
+      "http {",
+      "  access_log off;",
+      "  keepalive_requests 1000000;",
+      `  client_body_temp_path ${dir}/body;`,
+      `  proxy_temp_path ${dir}/proxy;`,
+      `  fastcgi_temp_path ${dir}/fastcgi;`,
+      `  uwsgi_temp_path ${dir}/uwsgi;`,
+      `  scgi_temp_path ${dir}/scgi;`,
+      `  server { listen ${SERVER}:80; location / { default_type text/plain; return 200 "Hello from Sluice\\n"; } }`,
+      "}",
+      "",
+    ].join("\n"),
+  );
+  const child = net.spawn("server", ["taskset", "-c", "0", "nginx", "-c", conf, "-p", dir]);
+  let output = "";
+  child.stderr!.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  for (let attempt = 0; ; attempt += 1) {
+    const probe = await net.exec(
+      "client",
+      ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", `http://${SERVER}/`],
+      {
+        check: false,
+      },
+    );
+    if (probe.stdout === "200") break;
+    if (attempt === 50 || child.exitCode !== null) throw new Error(`nginx did not start: ${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    async stop() {
+      const exited = new Promise((resolve) => child.on("exit", resolve));
+      child.kill("SIGQUIT");
+      await exited;
+    },
+  };
+}
+
+const sluiceServer = (app: string, port: number) => [
+  process.execPath,
+  sluiceBin,
+  "run",
+  app,
+  "--proto",
+  "tcp",
+  "--backend",
+  "xdp",
+  "--iface",
+  "eth0",
+  "--ip",
+  `${SERVER}/24`,
+  "--port",
+  String(port),
+  "--core",
+  "0",
+];
+
+const net = await createNetwork({ hosts: ["server", "client"] });
+const nginxDir = mkdtempSync(join(tmpdir(), "sluice-bench-nginx-"));
+try {
+  for (const host of ["server", "client"]) await net.setOffloads(host, { tx: false, tso: false, gso: false });
+
+  // Kernel servers first, while the server's kernel owns its address.
+  const redis = await startServer(
+    net,
+    "server",
+    [
+      "taskset",
+      "-c",
+      "0",
+      "redis-server",
+      "--bind",
+      SERVER,
+      "--port",
+      "6379",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+    ].concat(["--protected-mode", "no", "--daemonize", "no", "--dir", nginxDir]),
+    /Ready to accept connections/,
+  );
+  for (const pipeline of [1, 16]) await redisBenchmark(net, "redis-server (kernel)", pipeline);
+  await redis.stop();
+
+  const nginx = await startNginx(net, nginxDir);
+  await wrk(net, "nginx, 1 worker (kernel)");
+  await nginx.stop();
+
+  // The same kv and http code on --backend kernel (epoll): separates the protocol's cost from the stack's.
+  const kernelApp = (app: string, port: number) => [
+    process.execPath,
+    sluiceBin,
+    "run",
+    app,
+    "--proto",
+    "tcp",
+    "--backend",
+    "kernel",
+    "--ip",
+    `${SERVER}/24`,
+    "--port",
+    String(port),
+    "--core",
+    "0",
+    "--no-busy-poll",
+  ];
+  const kvKernel = await startServer(net, "server", kernelApp("kv", 6379), /^ready /m);
+  for (const pipeline of [1, 16]) await redisBenchmark(net, "sluice kv (kernel backend)", pipeline);
+  await kvKernel.stop();
+  const httpKernel = await startServer(net, "server", kernelApp("http", 80), /^ready /m);
+  await wrk(net, "sluice http (kernel backend)");
+  await httpKernel.stop();
+
+  // Then Sluice owns the server's address: the server kernel must not answer ARP for it.
+  await net.exec("server", ["ip", "addr", "flush", "dev", "eth0"]);
+  const kv = await startServer(net, "server", sluiceServer("kv", 6379), /^ready /m);
+  for (const pipeline of [1, 16]) await redisBenchmark(net, "sluice kv (AF_XDP)", pipeline);
+  await kv.stop();
+
+  const http = await startServer(net, "server", sluiceServer("http", 80), /^ready /m);
+  await wrk(net, "sluice http (AF_XDP)");
+  await http.stop();
+} finally {
+  await net.destroy();
+  rmSync(nginxDir, { recursive: true, force: true });
+}
+
+const kvRate = (server: string, pipeline: number) => {
+  const run = kvRuns.find((r) => r.server.startsWith(server) && r.pipeline === pipeline);
+  return run ? ((run.requestsPerSecond.SET ?? 0) + (run.requestsPerSecond.GET ?? 0)) / 2 : undefined;
+};
+const httpRate = (server: string) => httpRuns.find((r) => r.server.startsWith(server))?.requestsPerSecond;
+const ratio = (a?: number, b?: number) => (a !== undefined && b ? a / b : null);
+const ratios = {
+  kvSetGetP1SluiceOverRedis: ratio(kvRate("sluice kv (AF_XDP)", 1), kvRate("redis", 1)),
+  kvSetGetP16SluiceOverRedis: ratio(kvRate("sluice kv (AF_XDP)", 16), kvRate("redis", 16)),
+  httpSluiceOverNginx: ratio(httpRate("sluice http (AF_XDP)"), httpRate("nginx")),
+  // (e) the same app on xdp vs on the kernel backend
+  kvSetGetP1XdpOverKernelBackend: ratio(kvRate("sluice kv (AF_XDP)", 1), kvRate("sluice kv (kernel", 1)),
+  kvSetGetP16XdpOverKernelBackend: ratio(kvRate("sluice kv (AF_XDP)", 16), kvRate("sluice kv (kernel", 16)),
+  httpXdpOverKernelBackend: ratio(httpRate("sluice http (AF_XDP)"), httpRate("sluice http (kernel")),
+};
+const targets = {
+  kvSetGetP1SluiceOverRedis: ">= 1.5",
+  kvSetGetP16SluiceOverRedis: ">= 1.0",
+  httpSluiceOverNginx: ">= 2.0",
+};
+// One row per measurement, for the report (bench/src/report/script-module.ts): a rate column each.
+const runs = [
+  ...kvRuns.flatMap((r) =>
+    Object.entries(r.requestsPerSecond).map(([test, rate]) => ({
+      server: r.server,
+      load: `redis-benchmark ${test} -P ${r.pipeline} -c ${r.clients}`,
+      requestsPerSecond: rate,
+    })),
+  ),
+  ...httpRuns.map((r) => ({
+    server: r.server,
+    load: `wrk -c ${r.connections}`,
+    requestsPerSecond: r.requestsPerSecond,
+  })),
+];
+const file = writeResults("kv-http", {
+  runs,
+  bench: "kv-http",
+  date: new Date().toISOString(),
+  machine: machine(),
+  settings: { requestsP1, requestsP16, wrkSeconds, quick },
+  kv: kvRuns,
+  http: httpRuns,
+  ratios,
+  targets,
+});
+console.log(JSON.stringify({ kv: kvRuns, http: httpRuns, ratios, targets }, null, 2));
+progress(`results written to ${file}`);
