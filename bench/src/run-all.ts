@@ -41,6 +41,12 @@ const MODULES: BenchModule[] = [
     "tcp.ts",
     benchDir,
   ),
+  scriptModule(
+    "ts-echo",
+    "TypeScript echo (@sluice/libos) against the native echo (same AF_XDP queue)",
+    "ts-echo.ts",
+    benchDir,
+  ),
 ];
 
 const args = process.argv.slice(2);

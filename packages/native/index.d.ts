@@ -26,7 +26,52 @@ export interface RunningAppHandle {
   stop(): Record<string, Record<string, number>>;
 }
 
+/** One LibOS instance (addon/libos_binding.cpp). qtokens are bigint; addresses host-order uint32 + port. */
+export interface NativeLibos {
+  backend(): string;
+  socket(type: number): number;
+  bind(qd: number, ip: number, port: number): void;
+  listen(qd: number, backlog: number): void;
+  closeQueue(qd: number): void;
+  setsockopt(qd: number, level: number, name: number, value: number | string): void;
+  getsockopt(qd: number, level: number, name: number): number | string;
+  getsockname(qd: number): { ip: number; port: number };
+  getpeername(qd: number): { ip: number; port: number };
+  accept(qd: number): bigint;
+  connect(qd: number, ip: number, port: number): bigint;
+  pop(qd: number): bigint;
+  /** Zero-copy when `bytes` starts a LibOS buffer, else copied. */
+  push(qd: number, bytes: Uint8Array): bigint;
+  pushto(qd: number, bytes: Uint8Array, ip: number, port: number): bigint;
+  sgaAlloc(size: number): ArrayBuffer;
+  release(buffer: ArrayBuffer): void;
+  /** One poll, then the ready results: 8 numbers each (opcode, qd, slot, generation, ret, a, b, c). */
+  harvest(budget: number, waitNs: number, results: Float64Array, buffers: (ArrayBuffer | null)[]): number;
+  waitFd(): number;
+  nextTimeoutMs(): number;
+  /** Calls `onReadable` once when the wait descriptor is readable; keepAlive holds the process open. */
+  watch(onReadable: () => void, keepAlive: boolean): void;
+  unwatch(): void;
+  close(): void;
+}
+
+export interface LibosConstants {
+  SOCK_STREAM: number;
+  SOCK_DGRAM: number;
+  SOL_SOCKET: number;
+  IPPROTO_TCP: number;
+  SO_KEEPALIVE: number;
+  SO_LINGER: number;
+  SO_REUSEADDR: number;
+  SO_SNDBUF: number;
+  SO_RCVBUF: number;
+  TCP_NODELAY: number;
+  TCP_CONGESTION: number;
+}
+
 export interface NativeBinding {
+  NativeLibos: new (config: string) => NativeLibos;
+  libosConstants: LibosConstants;
   startApp(instance: object, app: object): RunningAppHandle;
   startKernelApp(app: object): RunningAppHandle;
   runEchoBench(

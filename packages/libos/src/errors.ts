@@ -15,7 +15,22 @@ export type LibosErrorCode =
   | "ENOENT"
   | "EPERM"
   | "ENOSYS"
-  | "EIO";
+  | "EIO"
+  | "EALREADY"
+  | "ECANCELED"
+  | "EMSGSIZE"
+  | "ENXIO"
+  | "EDEADLK"
+  | "EEXIST"
+  | "EAFNOSUPPORT"
+  | "EPROTONOSUPPORT"
+  | "EOPNOTSUPP"
+  | "EADDRNOTAVAIL"
+  | "EDESTADDRREQ"
+  | "EMFILE"
+  | "ENOPROTOOPT"
+  | "EISCONN"
+  | "EPIPE";
 
 export class LibosError extends Error {
   override readonly name = "LibosError";

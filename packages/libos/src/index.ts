@@ -23,4 +23,20 @@ export {
   type TcpStreamBenchConfig,
   type TcpStreamBenchResult,
 } from "./native-apps.js";
+export {
+  type Address,
+  acceptConnections,
+  Connection,
+  connect,
+  createServer,
+  type DriverOptions,
+  Libos,
+  type LibosConfig,
+  type Opcode,
+  type QResult,
+  type QToken,
+  type Server,
+  type SocketOption,
+  type WaitOptions,
+} from "./queue/index.js";
 export { type InstanceStats, readInstanceStats } from "./stats.js";

@@ -4,6 +4,7 @@
 
 #include "addon/apps_binding.hpp"
 #include "addon/tcp_bench_binding.hpp"
+#include "addon/libos_binding.hpp"
 #include "device/capabilities.hpp"
 #include "wire/checksum.hpp"
 
@@ -52,6 +53,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("internetChecksum", Napi::Function::New(env, InternetChecksum));
   sluice::addon::register_apps_binding(env, exports);
   sluice::addon::register_tcp_bench_binding(env, exports);
+  sluice::addon::register_libos_binding(env, exports);
   return exports;
 }
 

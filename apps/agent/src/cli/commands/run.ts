@@ -6,6 +6,7 @@ import { type Command, Option } from "commander";
 import { UsageError } from "../exit-codes.js";
 import { addInstanceOptions, type InstanceFlags, instanceConfigFrom } from "../instance-options.js";
 import { parseChoice, parseCidr, parseIntegerFlag } from "../options.js";
+import { startTsApp } from "../ts-app.js";
 
 // echo and sockperf over udp; echo, sink, sockperf, kv and http over tcp. The native side refuses other pairs (EINVAL).
 const APPS = ["echo", "sockperf", "sink", "kv", "http"] as const;
@@ -35,7 +36,11 @@ function waitForStopSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-function start(app: (typeof APPS)[number], flags: RunFlags): { running: RunningApp; address: string } {
+function start(app: (typeof APPS)[number], flags: RunFlags): { running: Pick<RunningApp, "stop">; address: string } {
+  if (flags.impl === "ts") {
+    const running = startTsApp(app, flags);
+    return { running, address: running.address };
+  }
   const instance = instanceConfigFrom(flags);
   const kvLimits = { kvMaxKeys: flags.kvMaxKeys, kvMaxMemoryMiB: flags.kvMaxMemory };
   if (!instance) {
@@ -86,8 +91,6 @@ export function registerRunCommand(program: Command): void {
     .action(async (app: (typeof APPS)[number], flags: RunFlags) => {
       if ((flags.kvMaxKeys !== undefined || flags.kvMaxMemory !== undefined) && app !== "kv")
         throw new UsageError("--kv-max-keys and --kv-max-memory apply to the kv app only");
-      if (flags.impl === "ts")
-        throw new UsageError("--impl ts is not available yet: this build has the native apps only");
       let started: ReturnType<typeof start>;
       try {
         started = start(app, flags);

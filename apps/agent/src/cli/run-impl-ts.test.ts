@@ -1,0 +1,36 @@
+// `sluice run --impl ts` usage errors: refused with exit 2 and one line before any device is touched.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const bin = fileURLToPath(new URL("../../bin/sluice.js", import.meta.url));
+const sluice = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
+
+describe("sluice run --impl ts", () => {
+  it("names the apps it has when asked for another", () => {
+    const result = sluice(
+      "run",
+      "sink",
+      "--impl",
+      "ts",
+      "--backend",
+      "xdp",
+      "--iface",
+      "lo",
+      "--ip",
+      "198.18.0.1/24",
+      "--port",
+      "7",
+      "--proto",
+      "tcp",
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe("sluice: --impl ts has only: echo (got sink)\n");
+  });
+
+  it("refuses the kernel backend, which the LibOS does not provide", () => {
+    const result = sluice("run", "echo", "--impl", "ts", "--backend", "kernel", "--port", "7");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe("sluice: --impl ts runs on a Sluice backend (xdp, dpdk, tap), not kernel\n");
+  });
+});

@@ -1,0 +1,12 @@
+export { Driver, type DriverOptions } from "./driver.js";
+export { Libos, type SocketOption, type WaitOptions } from "./libos.js";
+export { acceptConnections, Connection, connect, createServer, type Server } from "./streams.js";
+export {
+  type Address,
+  ipToNumber,
+  ipToString,
+  type LibosConfig,
+  type Opcode,
+  type QResult,
+  type QToken,
+} from "./types.js";
