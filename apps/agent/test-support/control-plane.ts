@@ -7,7 +7,15 @@ import { rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { appRouter, type Context, createCaller, createRequestContext, defaultSettings } from "@sluice/api";
+import {
+  appRouter,
+  type Context,
+  createCaller,
+  createRequestContext,
+  defaultSettings,
+  LiveService,
+  silentTelemetry,
+} from "@sluice/api";
 import { type DatabaseHandle, users } from "@sluice/db";
 import { createTestDatabases, type TestDatabases } from "@sluice/db/testing";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
@@ -48,6 +56,9 @@ export class TestControlPlane {
   readonly socketPath = join(tmpdir(), `sluice-cp-${randomUUID().slice(0, 8)}.sock`);
   /** Stats samples of every accepted reportStats call, in arrival order. */
   readonly samples: RecordedSample[] = [];
+  /** The server's live store, fed by reportStats as in the web app (its per-second clock is not needed here). */
+  private live?: LiveService;
+  private readonly telemetry = silentTelemetry();
   /** Instance statuses of the last accepted heartbeat (the messages are not stored by the API). */
   statuses: RecordedStatus[] = [];
   private server?: Server;
@@ -76,7 +87,13 @@ export class TestControlPlane {
           req: request,
           router: appRouter,
           createContext: ({ req, resHeaders }) =>
-            createRequestContext({ db: this.handle.db, request: req, responseHeaders: resHeaders }),
+            createRequestContext({
+              db: this.handle.db,
+              request: req,
+              responseHeaders: resHeaders,
+              live: this.liveService(),
+              telemetry: this.telemetry,
+            }),
         });
         if (body && answer.status === 200) this.record(procedures, body);
         response.writeHead(answer.status, Object.fromEntries(answer.headers));
@@ -118,8 +135,15 @@ export class TestControlPlane {
       csrfSafe: true,
       settings: defaultSettings,
       cookies: { set: () => {}, clear: () => {} },
+      live: this.liveService(),
+      telemetry: this.telemetry,
     };
     return createCaller(context);
+  }
+
+  private liveService(): LiveService {
+    this.live ??= new LiveService({ db: this.handle.db });
+    return this.live;
   }
 
   private record(procedures: string[], body: string): void {
