@@ -11,7 +11,8 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createNetwork, type Network } from "@sluice/netns";
-import { machine, progress, sluiceBin, startServer, writeResults } from "./harness.js";
+import { type EchoRun, printRuns, tcpLoad, udpLoad } from "./echo-loads.js";
+import { machine, sluiceBin, startServer, writeResults } from "./harness.js";
 
 const SERVER = "198.18.0.1";
 const PORT = 7;
@@ -21,77 +22,17 @@ const size = 64;
 const echoBin = fileURLToPath(new URL("../../packages/native/build/release/echo", import.meta.url));
 if (!existsSync(echoBin)) throw new Error(`${echoBin} is missing: npm run build -w @sluice/native`);
 
-interface Run {
-  server: "raw" | "capi" | "capi-kernel";
-  load: string;
-  window: number;
-  roundTripsPerSecond: number;
-  /** Round-trip percentiles; null for the bulk TCP load, which measures throughput only. */
-  p50Us: number | null;
-  p99Us: number | null;
-}
+type Run = EchoRun & { server: "raw" | "capi" | "capi-kernel" };
 const runs: Run[] = [];
-
-async function udpLoad(net: Network, server: Run["server"], window: number) {
-  progress(`${server}: UDP echo, kernel client, window ${window}, ${seconds}s`);
-  const out = await net.exec(
-    "client",
-    [
-      process.execPath,
-      sluiceBin,
-      "bench",
-      "udp-echo",
-      "--target",
-      `${SERVER}:${PORT}`,
-      "--backend",
-      "kernel",
-      "--busy-poll",
-      "--window",
-      String(window),
-      "--size",
-      String(size),
-      "--duration",
-      String(seconds),
-      "--core",
-      "1",
-    ],
-    { timeoutMs: (seconds + 30) * 1000 },
-  );
-  const result = JSON.parse(out.stdout.trim().split("\n").at(-1)!);
-  runs.push({
-    server,
-    load: "udp (sluice bench, kernel client)",
-    window,
-    roundTripsPerSecond: result.round_trips_per_s,
-    p50Us: result.rtt_us.p50,
-    p99Us: result.rtt_us.p99,
-  });
-}
-
-// sockperf's TCP client wants a sockperf server (it checks a flag the server sets), so TCP is
-// measured as a bulk echo: the tests' Node fixture streams bytes on 4 connections and checks them.
-const tcpFixture = fileURLToPath(new URL("../../test/src/fixtures/tcp-exchange.mjs", import.meta.url));
+const serverAddress = { ip: SERVER, port: PORT };
 const tcpBytes = (quick ? 4 : 16) * 1024 * 1024;
 
-async function tcpLoad(net: Network, server: Run["server"]) {
-  progress(`${server}: TCP bulk echo, 4 connections x ${tcpBytes} bytes`);
-  const started = process.hrtime.bigint();
-  const out = await net.exec(
-    "client",
-    ["taskset", "-c", "1", process.execPath, tcpFixture, SERVER, String(PORT), "4", String(tcpBytes)],
-    { timeoutMs: 300_000 },
-  );
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const result = JSON.parse(out.stdout.trim());
-  if (result.equal !== 4) throw new Error(`TCP echo was not byte-exact: ${out.stdout}`);
-  runs.push({
-    server,
-    load: "tcp (bulk echo, Node client, MiB/s echoed)",
-    window: 4,
-    roundTripsPerSecond: Math.round((4 * tcpBytes) / 2 ** 20 / seconds),
-    p50Us: null,
-    p99Us: null,
-  });
+async function udpRun(net: Network, server: Run["server"], window: number) {
+  runs.push({ ...(await udpLoad(net, serverAddress, server, window, seconds, size)), server });
+}
+
+async function tcpRun(net: Network, server: Run["server"]) {
+  runs.push({ ...(await tcpLoad(net, serverAddress, server, tcpBytes)), server });
 }
 
 const rawEcho = (proto: string) => [
@@ -122,21 +63,21 @@ try {
   await net.exec("server", ["ip", "addr", "flush", "dev", "eth0"]);
 
   let server = await startServer(net, "server", rawEcho("udp"), /^ready /m);
-  for (const window of [1, 64]) await udpLoad(net, "raw", window);
+  for (const window of [1, 64]) await udpRun(net, "raw", window);
   await server.stop();
   server = await startServer(net, "server", rawEcho("tcp"), /^ready /m);
-  await tcpLoad(net, "raw");
+  await tcpRun(net, "raw");
   await server.stop();
 
   server = await startServer(net, "server", [echoBin, capiConfig, String(PORT)], /^ready /m);
-  for (const window of [1, 64]) await udpLoad(net, "capi", window);
-  await tcpLoad(net, "capi");
+  for (const window of [1, 64]) await udpRun(net, "capi", window);
+  await tcpRun(net, "capi");
   await server.stop();
 
   await net.exec("server", ["ip", "addr", "add", `${SERVER}/24`, "dev", "eth0"]);
   server = await startServer(net, "server", [echoBin, kernelConfig, String(PORT)], /^ready /m);
-  for (const window of [1, 64]) await udpLoad(net, "capi-kernel", window);
-  await tcpLoad(net, "capi-kernel");
+  for (const window of [1, 64]) await udpRun(net, "capi-kernel", window);
+  await tcpRun(net, "capi-kernel");
   await server.stop();
 } finally {
   await net.destroy();
@@ -172,12 +113,7 @@ const file = writeResults("capi-overhead", {
   targets,
 });
 
-console.log("| server | load | window | round trips/s | p50 µs | p99 µs |");
-console.log("|---|---|---:|---:|---:|---:|");
-for (const r of runs)
-  console.log(
-    `| ${r.server} | ${r.load} | ${r.window} | ${r.roundTripsPerSecond} | ${r.p50Us ?? "-"} | ${r.p99Us ?? "-"} |`,
-  );
+printRuns(runs);
 const show = (x: number | null) => (x === null ? "n/a" : x.toFixed(2));
 console.log(
   `\nC API / raw stack, round trips/s: UDP w1 ${show(ratios.udpWindow1CapiOverRaw)}, UDP w64 ${show(ratios.udpWindow64CapiOverRaw)}, TCP bulk ${show(ratios.tcpBulkCapiOverRaw)} (target ${target})`,
