@@ -1,11 +1,11 @@
-// The Linux kernel's own RST and FIN reaching Sluice in the two states the other interop tests cannot
-// reach with ordinary socket calls: SYN-RECEIVED (the kernel resets a SYN-ACK for a connection it
-// never made) and CLOSING (both FINs cross, made to cross by delaying what Sluice sends with its fault
-// device layer). Real kernel segments on a veth over AF_XDP; Sluice's counters say what it did.
+// The Linux kernel's own RST and FIN reaching Sluice in the states tcp-interop.test.ts does not reach:
+// SYN-SENT (the kernel refuses Sluice's SYN), SYN-RECEIVED (the kernel resets a SYN-ACK for a
+// connection it never made) and CLOSING (both FINs cross, made to cross by delaying what Sluice sends
+// with its fault device layer). Real kernel segments on a veth over AF_XDP; Sluice's counters say what it did.
 import { fileURLToPath } from "node:url";
 import { createNetwork, type Network } from "@sluice/netns";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type SluiceProcess, startSluice } from "./support/sluice-process.js";
+import { type SluiceProcess, sluiceBin, startSluice } from "./support/sluice-process.js";
 
 const SLUICE_IP = "198.18.0.1";
 const KERNEL_IP = "198.18.0.2";
@@ -29,6 +29,30 @@ describe("the kernel's RST in SYN-RECEIVED and FIN in CLOSING, against Sluice ov
 
   afterAll(async () => {
     await net?.destroy();
+  });
+
+  it("gives up at once when the kernel resets Sluice's SYN (SYN-SENT: connection refused)", async () => {
+    const started = Date.now();
+    const out = await net.exec(
+      "sluice",
+      [
+        process.execPath,
+        sluiceBin,
+        "bench",
+        "tcp-stream",
+        ...xdp(),
+        "--target",
+        `${KERNEL_IP}:9999`,
+        "--bytes",
+        "1024",
+      ],
+      { check: false, timeoutMs: 60_000 },
+    );
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe("");
+    expect(out.stderr).toMatch(/never connected/);
+    expect(out.stderr).toMatch(/refused/i);
+    expect(Date.now() - started).toBeLessThan(20_000); // the kernel's RST, not SYN retransmissions
   });
 
   it("drops an embryonic connection the kernel resets in SYN-RECEIVED: no accept, no SYN-ACK retransmission", async () => {
