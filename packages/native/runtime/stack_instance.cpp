@@ -1,7 +1,5 @@
 #include "runtime/stack_instance.hpp"
 
-#include <array>
-
 namespace sluice::runtime {
 
 StackInstance::StackInstance(std::unique_ptr<device::Device> device, const iface::InterfaceConfig& config)
@@ -11,10 +9,9 @@ StackInstance::~StackInstance() = default;
 
 std::size_t StackInstance::receive(Instant now) {
   ++counters_.polls;
-  std::array<device::Frame, kRxBurst> burst;
-  const std::size_t received = device_->receive(burst);
+  const std::size_t received = device_->receive(rx_burst_);
   if (received == 0) ++counters_.idle_polls;
-  for (std::size_t i = 0; i < received; ++i) interface_.receive(now, burst[i]);
+  for (std::size_t i = 0; i < received; ++i) interface_.receive(now, rx_burst_[i]);
   return received;
 }
 
