@@ -9,6 +9,7 @@
 import { loadNative, type NativeLibos } from "@sluice/native";
 import { callNative, LibosError } from "../errors.js";
 import { Driver, type DriverOptions } from "./driver.js";
+import { type RequestApp, RequestService, type RequestServiceOptions } from "./service.js";
 import { type Address, ipToNumber, ipToString, type LibosConfig, type QResult, type QToken } from "./types.js";
 
 export interface WaitOptions {
@@ -128,6 +129,16 @@ export class Libos {
   /** A zero-copy buffer of `size` bytes (at most one pool buffer) to fill and push. */
   sgaAlloc(size: number): Uint8Array {
     return new Uint8Array(this.call(() => this.native.sgaAlloc(size)));
+  }
+
+  /** The native kv or http protocol, answering requests that an app on this LibOS carries. */
+  requestService(app: RequestApp, options: RequestServiceOptions): RequestService {
+    const exchange = new Uint32Array(2);
+    const { NativeRequestService } = loadNative();
+    return new RequestService(
+      this.call(() => new NativeRequestService(this.native, app, options, exchange)),
+      exchange,
+    );
   }
 
   /** Gives a popped or allocated buffer back now. EALREADY when it was released already. */
