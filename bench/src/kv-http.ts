@@ -2,9 +2,12 @@
 //   (c) Sluice kv over AF_XDP vs redis-server on the kernel, both driven by redis-benchmark from the
 //       peer namespace, SET and GET at -P 1 -c 16 and at -P 16 -c 16;
 //   (d) Sluice http over AF_XDP vs nginx (one worker, access log off) under wrk -c 16;
-//   (e) the same kv and http on --backend kernel (epoll), to tell the stack's share from the app's.
-// Servers on CPU 0, clients on CPU 1. Writes results/kv-http-*.json with the ratios and targets.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+//   (e) the same kv and http on --backend kernel (epoll), to tell the stack's share from the app's;
+//   and the TypeScript kv and http (`--impl ts`) on AF_XDP beside the native ones.
+// Servers on CPU 0, clients on CPU 1. Each run records how busy each CPU was (from /proc/stat): a
+// client CPU near 100 % means the load generator, not the server, set the rate.
+// Writes results/kv-http-*.json with the ratios and targets.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createNetwork, type Network } from "@sluice/netns";
@@ -17,17 +20,48 @@ const requestsP1 = quick ? 50_000 : 200_000;
 const requestsP16 = quick ? 200_000 : 1_000_000;
 const wrkSeconds = quick ? 3 : 10;
 
+/** Busy share of CPU 0 (server) and CPU 1 (client) over a run, whoever used them. */
+interface CpuBusy {
+  server: number;
+  client: number;
+}
 interface KvRun {
   server: string;
   pipeline: number;
   clients: number;
   requestsPerSecond: Record<string, number>;
+  cpuBusy: CpuBusy;
 }
 interface HttpRun {
   server: string;
   connections: number;
   requestsPerSecond: number;
   socketErrors: string | null;
+  cpuBusy: CpuBusy;
+}
+
+/** [busy, total] jiffies of cpu0 and cpu1. */
+function cpuTimes(): [number, number][] {
+  const lines = readFileSync("/proc/stat", "utf8").split("\n");
+  return ["cpu0", "cpu1"].map((cpu) => {
+    const fields = (lines.find((line) => line.startsWith(`${cpu} `)) ?? "").trim().split(/\s+/).slice(1).map(Number);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
+    const total = fields.reduce((sum, value) => sum + value, 0);
+    return [total - idle, total];
+  });
+}
+
+/** Runs `load` and reports how busy CPU 0 and 1 were meanwhile (0..1). */
+async function measuringCpus<T>(load: () => Promise<T>): Promise<[T, CpuBusy]> {
+  const before = cpuTimes();
+  const result = await load();
+  const after = cpuTimes();
+  const share = (i: number) => {
+    const [busy0, total0] = before[i] ?? [0, 0];
+    const [busy1, total1] = after[i] ?? [0, 0];
+    return total1 > total0 ? Number(((busy1 - busy0) / (total1 - total0)).toFixed(3)) : 0;
+  };
+  return [result, { server: share(0), client: share(1) }];
 }
 
 const kvRuns: KvRun[] = [];
@@ -45,29 +79,33 @@ function parseRedisBenchmark(output: string): Record<string, number> {
 async function redisBenchmark(net: Network, server: string, pipeline: number): Promise<void> {
   const requests = pipeline === 1 ? requestsP1 : requestsP16;
   progress(`${server}: redis-benchmark -t set,get -c 16 -P ${pipeline} -n ${requests}`);
-  const out = await net.exec(
-    "client",
-    ["taskset", "-c", "1", "redis-benchmark", "-h", SERVER, "-p", "6379", "-t", "set,get", "-c", "16"].concat([
-      "-P",
-      String(pipeline),
-      "-n",
-      String(requests),
-      "-q",
-    ]),
-    { timeoutMs: 300_000 },
+  const [out, cpuBusy] = await measuringCpus(() =>
+    net.exec(
+      "client",
+      ["taskset", "-c", "1", "redis-benchmark", "-h", SERVER, "-p", "6379", "-t", "set,get", "-c", "16"].concat([
+        "-P",
+        String(pipeline),
+        "-n",
+        String(requests),
+        "-q",
+      ]),
+      { timeoutMs: 300_000 },
+    ),
   );
   const rates = parseRedisBenchmark(out.stdout);
   if (rates.SET === undefined || rates.GET === undefined)
     throw new Error(`redis-benchmark said:\n${out.stdout}${out.stderr}`);
-  kvRuns.push({ server, pipeline, clients: 16, requestsPerSecond: rates });
+  kvRuns.push({ server, pipeline, clients: 16, requestsPerSecond: rates, cpuBusy });
 }
 
 async function wrk(net: Network, server: string): Promise<void> {
   progress(`${server}: wrk -t 1 -c 16 -d ${wrkSeconds}s`);
-  const out = await net.exec(
-    "client",
-    ["taskset", "-c", "1", "wrk", "-t", "1", "-c", "16", "-d", `${wrkSeconds}s`, `http://${SERVER}/`],
-    { timeoutMs: (wrkSeconds + 60) * 1000 },
+  const [out, cpuBusy] = await measuringCpus(() =>
+    net.exec(
+      "client",
+      ["taskset", "-c", "1", "wrk", "-t", "1", "-c", "16", "-d", `${wrkSeconds}s`, `http://${SERVER}/`],
+      { timeoutMs: (wrkSeconds + 60) * 1000 },
+    ),
   );
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(out.stdout);
   if (!rate) throw new Error(`wrk said:\n${out.stdout}${out.stderr}`);
@@ -76,6 +114,7 @@ async function wrk(net: Network, server: string): Promise<void> {
     connections: 16,
     requestsPerSecond: Number(rate[1]),
     socketErrors: /Socket errors:.*/.exec(out.stdout)?.[0] ?? null,
+    cpuBusy,
   });
 }
 
@@ -130,11 +169,13 @@ async function startNginx(net: Network, dir: string) {
   };
 }
 
-const sluiceServer = (app: string, port: number) => [
+const sluiceServer = (app: string, port: number, impl: "native" | "ts" = "native") => [
   process.execPath,
   sluiceBin,
   "run",
   app,
+  "--impl",
+  impl,
   "--proto",
   "tcp",
   "--backend",
@@ -215,6 +256,14 @@ try {
   const http = await startServer(net, "server", sluiceServer("http", 80), /^ready /m);
   await wrk(net, "sluice http (AF_XDP)");
   await http.stop();
+
+  // The same protocols carried by TypeScript on the queue API (--impl ts).
+  const kvTs = await startServer(net, "server", sluiceServer("kv", 6379, "ts"), /^ready /m);
+  for (const pipeline of [1, 16]) await redisBenchmark(net, "sluice kv --impl ts (AF_XDP)", pipeline);
+  await kvTs.stop();
+  const httpTs = await startServer(net, "server", sluiceServer("http", 80, "ts"), /^ready /m);
+  await wrk(net, "sluice http --impl ts (AF_XDP)");
+  await httpTs.stop();
 } finally {
   await net.destroy();
   rmSync(nginxDir, { recursive: true, force: true });
@@ -234,6 +283,10 @@ const ratios = {
   kvSetGetP1XdpOverKernelBackend: ratio(kvRate("sluice kv (AF_XDP)", 1), kvRate("sluice kv (kernel", 1)),
   kvSetGetP16XdpOverKernelBackend: ratio(kvRate("sluice kv (AF_XDP)", 16), kvRate("sluice kv (kernel", 16)),
   httpXdpOverKernelBackend: ratio(httpRate("sluice http (AF_XDP)"), httpRate("sluice http (kernel")),
+  // the TypeScript carriers over the native ones (comparison, no target)
+  kvSetGetP1TsOverNative: ratio(kvRate("sluice kv --impl ts", 1), kvRate("sluice kv (AF_XDP)", 1)),
+  kvSetGetP16TsOverNative: ratio(kvRate("sluice kv --impl ts", 16), kvRate("sluice kv (AF_XDP)", 16)),
+  httpTsOverNative: ratio(httpRate("sluice http --impl ts"), httpRate("sluice http (AF_XDP)")),
 };
 const targets = {
   kvSetGetP1SluiceOverRedis: ">= 1.5",
