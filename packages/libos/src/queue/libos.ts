@@ -26,9 +26,11 @@ export type SocketOption =
   | "TCP_NODELAY"
   | "TCP_CONGESTION";
 
-interface Issued {
-  promise: Promise<QResult>;
-}
+/** The promise of an issued operation (its result or its LibosError). */
+type Issued = Promise<QResult>;
+
+/** Marks a promise handled: a failure goes to whoever waits, not out as an unhandled rejection. */
+const handled = (): void => {};
 
 export class Libos {
   /**
@@ -147,12 +149,13 @@ export class Libos {
   }
 
   /** The result of `qt`, once (a second wait is EINVAL). A timed-out wait leaves it pending. */
-  wait(qt: QToken, options: WaitOptions = {}): Promise<QResult> {
+  wait(qt: QToken, options?: WaitOptions): Promise<QResult> {
     const issued = this.issuedOf(qt);
     if (!issued) return Promise.reject(new LibosError("EINVAL", `wait: qtoken ${qt} is unknown or already consumed`));
     this.forget(qt);
-    if (options.timeoutMs === undefined) return issued.promise;
-    return this.withTimeout(issued.promise, options.timeoutMs, `wait: qtoken ${qt}`).catch((error: unknown) => {
+    // No options object is made per call: wait is on every operation's path.
+    if (options?.timeoutMs === undefined) return issued;
+    return this.withTimeout(issued, options.timeoutMs, `wait: qtoken ${qt}`).catch((error: unknown) => {
       // Still pending: it can be waited for again.
       if (error instanceof LibosError && error.code === "ETIMEDOUT") this.remember(qt, issued);
       throw error;
@@ -168,7 +171,7 @@ export class Libos {
     });
     const race = Promise.race(
       entries.map((issued, index) =>
-        issued.promise.then(
+        issued.then(
           (result) => ({ index, result }),
           (error: unknown) => Promise.reject(Object.assign(error as Error, { index })),
         ),
@@ -192,8 +195,8 @@ export class Libos {
 
   private track(qt: QToken, holds?: Uint8Array): QToken {
     const promise = this.driver.track(qt, holds);
-    promise.catch(() => {}); // a failure is reported to whoever waits, not as an unhandled rejection
-    this.issued.set(qt, { promise });
+    promise.catch(handled);
+    this.issued.set(qt, promise);
     return qt;
   }
 
