@@ -4,10 +4,10 @@
 //   (d) Sluice http over AF_XDP vs nginx (one worker, access log off) under wrk -c 16;
 //   (e) the same kv and http on --backend kernel (epoll), to tell the stack's share from the app's;
 //   and the TypeScript kv and http (`--impl ts`) on AF_XDP beside the native ones.
-// Servers on CPU 0, clients on CPU 1. Each run records how busy each CPU was (from /proc/stat): a
-// client CPU near 100 % means the load generator, not the server, set the rate.
+// Servers on CPU 0, clients on CPU 1. Each run records the client's own CPU seconds per wall second:
+// near 1.0 the load generator, not the server, set the rate.
 // Writes results/kv-http-*.json with the ratios and targets.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createNetwork, type Network } from "@sluice/netns";
@@ -20,48 +20,28 @@ const requestsP1 = quick ? 50_000 : 200_000;
 const requestsP16 = quick ? 200_000 : 1_000_000;
 const wrkSeconds = quick ? 3 : 10;
 
-/** Busy share of CPU 0 (server) and CPU 1 (client) over a run, whoever used them. */
-interface CpuBusy {
-  server: number;
-  client: number;
+/**
+ * The load generator's own CPU use over its run: user + system seconds of the client (from bash's
+ * `times`) per wall second. Near 1.0 the client, pinned to one CPU, was the limit, not the server.
+ */
+interface ClientCpu {
+  seconds: number;
+  wallSeconds: number;
+  share: number;
 }
 interface KvRun {
   server: string;
   pipeline: number;
   clients: number;
   requestsPerSecond: Record<string, number>;
-  cpuBusy: CpuBusy;
+  clientCpu: ClientCpu;
 }
 interface HttpRun {
   server: string;
   connections: number;
   requestsPerSecond: number;
   socketErrors: string | null;
-  cpuBusy: CpuBusy;
-}
-
-/** [busy, total] jiffies of cpu0 and cpu1. */
-function cpuTimes(): [number, number][] {
-  const lines = readFileSync("/proc/stat", "utf8").split("\n");
-  return ["cpu0", "cpu1"].map((cpu) => {
-    const fields = (lines.find((line) => line.startsWith(`${cpu} `)) ?? "").trim().split(/\s+/).slice(1).map(Number);
-    const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
-    const total = fields.reduce((sum, value) => sum + value, 0);
-    return [total - idle, total];
-  });
-}
-
-/** Runs `load` and reports how busy CPU 0 and 1 were meanwhile (0..1). */
-async function measuringCpus<T>(load: () => Promise<T>): Promise<[T, CpuBusy]> {
-  const before = cpuTimes();
-  const result = await load();
-  const after = cpuTimes();
-  const share = (i: number) => {
-    const [busy0, total0] = before[i] ?? [0, 0];
-    const [busy1, total1] = after[i] ?? [0, 0];
-    return total1 > total0 ? Number(((busy1 - busy0) / (total1 - total0)).toFixed(3)) : 0;
-  };
-  return [result, { server: share(0), client: share(1) }];
+  clientCpu: ClientCpu;
 }
 
 const kvRuns: KvRun[] = [];
@@ -76,45 +56,66 @@ function parseRedisBenchmark(output: string): Record<string, number> {
   return rates;
 }
 
+/** Runs `command` on CPU 1 of the client namespace and measures its own CPU time. */
+async function runClient(
+  net: Network,
+  command: string[],
+  timeoutMs: number,
+): Promise<{ stdout: string; cpu: ClientCpu }> {
+  const started = process.hrtime.bigint();
+  // `times` prints the shell's and then its children's user and system time: the last line is the client's.
+  const out = await net.exec("client", ["bash", "-c", '"$@"; times', "bash", "taskset", "-c", "1", ...command], {
+    timeoutMs,
+  });
+  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const lines = out.stdout.trimEnd().split("\n");
+  const times = (lines.pop() ?? "").match(/(\d+)m([\d.]+)s/g) ?? [];
+  const seconds = times
+    .map((time) => /(\d+)m([\d.]+)s/.exec(time))
+    .reduce((sum, match) => sum + (match ? Number(match[1]) * 60 + Number(match[2]) : 0), 0);
+  lines.pop(); // the shell's own times
+  const cpu = {
+    seconds,
+    wallSeconds: Number(wallSeconds.toFixed(3)),
+    share: Number((seconds / wallSeconds).toFixed(3)),
+  };
+  return { stdout: lines.join("\n"), cpu };
+}
+
 async function redisBenchmark(net: Network, server: string, pipeline: number): Promise<void> {
   const requests = pipeline === 1 ? requestsP1 : requestsP16;
   progress(`${server}: redis-benchmark -t set,get -c 16 -P ${pipeline} -n ${requests}`);
-  const [out, cpuBusy] = await measuringCpus(() =>
-    net.exec(
-      "client",
-      ["taskset", "-c", "1", "redis-benchmark", "-h", SERVER, "-p", "6379", "-t", "set,get", "-c", "16"].concat([
-        "-P",
-        String(pipeline),
-        "-n",
-        String(requests),
-        "-q",
-      ]),
-      { timeoutMs: 300_000 },
-    ),
+  const { stdout, cpu } = await runClient(
+    net,
+    ["redis-benchmark", "-h", SERVER, "-p", "6379", "-t", "set,get", "-c", "16"].concat([
+      "-P",
+      String(pipeline),
+      "-n",
+      String(requests),
+      "-q",
+    ]),
+    300_000,
   );
-  const rates = parseRedisBenchmark(out.stdout);
-  if (rates.SET === undefined || rates.GET === undefined)
-    throw new Error(`redis-benchmark said:\n${out.stdout}${out.stderr}`);
-  kvRuns.push({ server, pipeline, clients: 16, requestsPerSecond: rates, cpuBusy });
+  const rates = parseRedisBenchmark(stdout);
+  if (rates.SET === undefined || rates.GET === undefined) throw new Error(`redis-benchmark said:\n${stdout}`);
+  kvRuns.push({ server, pipeline, clients: 16, requestsPerSecond: rates, clientCpu: cpu });
 }
 
 async function wrk(net: Network, server: string): Promise<void> {
   progress(`${server}: wrk -t 1 -c 16 -d ${wrkSeconds}s`);
-  const [out, cpuBusy] = await measuringCpus(() =>
-    net.exec(
-      "client",
-      ["taskset", "-c", "1", "wrk", "-t", "1", "-c", "16", "-d", `${wrkSeconds}s`, `http://${SERVER}/`],
-      { timeoutMs: (wrkSeconds + 60) * 1000 },
-    ),
+  const { stdout, cpu } = await runClient(
+    net,
+    ["wrk", "-t", "1", "-c", "16", "-d", `${wrkSeconds}s`, `http://${SERVER}/`],
+    (wrkSeconds + 60) * 1000,
   );
-  const rate = /Requests\/sec:\s+([\d.]+)/.exec(out.stdout);
-  if (!rate) throw new Error(`wrk said:\n${out.stdout}${out.stderr}`);
+  const rate = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
+  if (!rate) throw new Error(`wrk said:\n${stdout}`);
   httpRuns.push({
     server,
     connections: 16,
     requestsPerSecond: Number(rate[1]),
-    socketErrors: /Socket errors:.*/.exec(out.stdout)?.[0] ?? null,
-    cpuBusy,
+    socketErrors: /Socket errors:.*/.exec(stdout)?.[0] ?? null,
+    clientCpu: cpu,
   });
 }
 
