@@ -1,10 +1,10 @@
 // `sluice run APP`: one app on one stack instance in the foreground. Contract: prints
-// `ready APP PROTO A.B.C.D:P backend=NAME` once serving; stops within 1 s on SIGINT/SIGTERM, prints
+// `ready APP PROTO A.B.C.D:P backend=NAME` (with `--queues`: ` queues=N` appended) once serving; stops within 1 s on SIGINT/SIGTERM, prints
 // its counters, and releases the device; exit 2 for usage errors, 1 when the device cannot be opened.
-import { LibosError, type RunningApp, startKernelApp, startNativeApp } from "@sluice/libos";
+import { type InstanceConfig, LibosError, startKernelApp, startNativeApp, startNativeAppOnQueues } from "@sluice/libos";
 import { type Command, Option } from "commander";
 import { UsageError } from "../exit-codes.js";
-import { addInstanceOptions, type InstanceFlags, instanceConfigFrom } from "../instance-options.js";
+import { addInstanceOptions, addQueueOptions, type InstanceFlags, instanceConfigsFrom } from "../instance-options.js";
 import { parseChoice, parseCidr, parseIntegerFlag } from "../options.js";
 import { startTsApp } from "../ts-app.js";
 
@@ -36,14 +36,22 @@ function waitForStopSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-function start(app: (typeof APPS)[number], flags: RunFlags): { running: Pick<RunningApp, "stop">; address: string } {
+interface Started {
+  running: { stop(): unknown };
+  address: string;
+  /** Instances started by --queues; absent for the single-instance forms. */
+  queues?: number;
+}
+
+function start(app: (typeof APPS)[number], flags: RunFlags): Started {
   if (flags.impl === "ts") {
+    if (flags.queues !== undefined) throw new UsageError("--queues runs native apps only (not --impl ts)");
     const running = startTsApp(app, flags);
     return { running, address: running.address };
   }
-  const instance = instanceConfigFrom(flags);
+  const instances = instanceConfigsFrom(flags);
   const kvLimits = { kvMaxKeys: flags.kvMaxKeys, kvMaxMemoryMiB: flags.kvMaxMemory };
-  if (!instance) {
+  if (!instances) {
     const address = flags.ip ? parseCidr(flags.ip).address : "0.0.0.0";
     return {
       running: startKernelApp({
@@ -58,10 +66,18 @@ function start(app: (typeof APPS)[number], flags: RunFlags): { running: Pick<Run
       address,
     };
   }
-  return {
-    running: startNativeApp(instance, { app, proto: flags.proto, port: flags.port, ...kvLimits }),
-    address: instance.ip,
-  };
+  const appConfig = { app, proto: flags.proto, port: flags.port, ...kvLimits };
+  const [first] = instances as [InstanceConfig];
+  if (flags.queues !== undefined) {
+    const running = startNativeAppOnQueues(instances, appConfig);
+    // One line for every queue's counters: the sums as usual, and each queue's own under "queues".
+    const stop = () => {
+      const { total, queues } = running.stop();
+      return { ...total, queues };
+    };
+    return { running: { stop }, address: first.ip, queues: instances.length };
+  }
+  return { running: startNativeApp(first, appConfig), address: first.ip };
 }
 
 export function registerRunCommand(program: Command): void {
@@ -69,7 +85,7 @@ export function registerRunCommand(program: Command): void {
     .command("run")
     .description("run an app on a Sluice stack instance in the foreground")
     .argument("<app>", `app to run: ${APPS.join(", ")}`, parseChoice("app", APPS));
-  addInstanceOptions(run)
+  addQueueOptions(addInstanceOptions(run))
     .requiredOption("--port <n>", "port to serve on", parseIntegerFlag("--port", 1, 65535))
     .addOption(
       new Option("--proto <proto>", "transport")
@@ -99,7 +115,9 @@ export function registerRunCommand(program: Command): void {
         throw error;
       }
       const stopSignal = waitForStopSignal();
-      console.log(`ready ${app} ${flags.proto} ${started.address}:${flags.port} backend=${flags.backend}`);
+      // Existing parsers match the prefix; a multi-queue app only appends how many instances serve.
+      const queues = started.queues !== undefined ? ` queues=${started.queues}` : "";
+      console.log(`ready ${app} ${flags.proto} ${started.address}:${flags.port} backend=${flags.backend}${queues}`);
       await stopSignal;
       const counters = started.running.stop();
       console.log(`counters ${JSON.stringify(counters)}`);
