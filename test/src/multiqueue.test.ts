@@ -156,4 +156,16 @@ describe("sluice run --queues: two pinned shared-nothing instances on a two-queu
     expect(result.stdout).not.toMatch(/^ready/m);
     expect(await xdpAttached(net)).toBe(false);
   });
+
+  it("refuses --steer on veth naming the driver (no ntuple filters), exit 1, nothing attached", async () => {
+    const result = await net.exec("sluice", [process.execPath, sluiceBin, ...echoOnTwoQueues("udp"), "--steer"], {
+      check: false,
+      timeoutMs: 30_000,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(/--steer: ntuple filters are not supported by driver veth on eth0/);
+    expect(result.stdout).not.toMatch(/^ready/m);
+    expect(await xdpAttached(net)).toBe(false);
+  });
 });
