@@ -164,7 +164,9 @@ describe("sluice run --queues: two pinned shared-nothing instances on a two-queu
     });
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
-    expect(result.stderr).toMatch(/--steer: ntuple filters are not supported by driver veth on eth0/);
+    expect(result.stderr).toMatch(
+      /--steer: ntuple filters are not supported by driver veth on eth0 \(ethtool: ntuple-filters: off \[fixed\]\)/,
+    );
     expect(result.stdout).not.toMatch(/^ready/m);
     expect(await xdpAttached(net)).toBe(false);
   });

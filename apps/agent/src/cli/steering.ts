@@ -45,7 +45,8 @@ export function installSteering(request: SteeringRequest): Steering {
   const contiguous = queues.every((queue, index) => queue === first + index);
   if (!contiguous) throw new SteeringError("--steer needs contiguous --queues (an RSS context spans a range)");
   const features = ethtool(["-k", iface]);
-  if (!/^ntuple-filters: on/m.test(features.output)) refuse(request, "ntuple filters are", features.output);
+  const ntuple = /^ntuple-filters:.*$/m.exec(features.output)?.[0] ?? "no ntuple-filters feature";
+  if (!ntuple.startsWith("ntuple-filters: on")) refuse(request, "ntuple filters are", ntuple);
 
   let context: string | undefined;
   if (queues.length > 1) {
