@@ -129,7 +129,8 @@ const file = writeResults("multiqueue", {
   ratios,
   loadAverages,
   caveat,
-  target: "scaling 1 -> 2 instances shown (no numeric target)",
+  // The issue asks to show scaling, without a number: the least that claim needs is a ratio above 1.
+  target: ">= 1 (two instances at least as fast as one; the issue sets no number)",
 });
 printRuns(runs);
 for (const s of shares) {
