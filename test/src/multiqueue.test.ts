@@ -144,6 +144,7 @@ describe("sluice run --queues: two pinned shared-nothing instances on a two-queu
     ["a core that does not exist", ["--queues", "0-1", "--cores", "0,4000"], /core 4000 is not online/],
     ["fewer cores than queues", ["--queues", "0-1", "--cores", "0"], /--cores names 1 core\(s\) for 2 queue\(s\)/],
     ["--queues with --queue", ["--queues", "0-1", "--queue", "1"], /give one form only/],
+    ["--pcap on two queues", ["--queues", "0-1", "--pcap", "/tmp/never.pcap"], /--pcap captures one instance/],
   ])("refuses %s with exit code 2, one line, and nothing attached", async (_what, flags, message) => {
     const base = echoOnTwoQueues("udp").slice(0, -4); // without --queues/--cores
     const result = await net.exec("sluice", [process.execPath, sluiceBin, ...base, ...flags], {

@@ -72,6 +72,10 @@ export function instanceConfigsFrom(flags: InstanceFlags): InstanceConfig[] | un
   if (flags.queue !== 0 || flags.core !== undefined) {
     throw new UsageError("--queues and --cores replace --queue and --core; give one form only");
   }
+  if (flags.pcap !== undefined && flags.queues.length > 1) {
+    // Each instance would open and overwrite the same capture.
+    throw new UsageError("--pcap captures one instance: give it with --queue, or with a single --queues entry");
+  }
   const cores = flags.cores;
   if (cores !== undefined && cores.length !== flags.queues.length) {
     throw new UsageError(
