@@ -114,6 +114,7 @@ function parse(path: string, bytes: Buffer): InstanceStats | undefined {
     pid: first.pid,
     running: blocks.some((block) => block.running),
     publishedAtNanos: blocks.reduce(
+      // biome-ignore lint/complexity/useMathMinMax: Math.max does not take bigints
       (latest, block) => (block.publishedAtNanos > latest ? block.publishedAtNanos : latest),
       0n,
     ),
