@@ -67,6 +67,7 @@ void add_interface_counters(CounterTable& table, const iface::InterfaceCounters&
   SLUICE_COUNTER(g, c, arp_not_for_us);
   SLUICE_COUNTER(g, c, arp_address_conflicts);
   SLUICE_COUNTER(g, c, arp_cache_full);
+  SLUICE_COUNTER(g, c, arp_learned_from_ipv4);
   SLUICE_COUNTER(g, c, drop_arp_pending_full);
   SLUICE_COUNTER(g, c, drop_arp_failed);
   SLUICE_COUNTER(g, c, drop_no_route);
