@@ -80,4 +80,31 @@ describe("stats sampler", () => {
       /^stats file not updated for 10\.\d s: the data path thread may be stuck$/,
     );
   });
+
+  it("reports a multi-queue instance's total and each queue's increase on its own", () => {
+    const sampler = new StatsSampler(stateDir, new Date(Date.now() - 1000));
+    const twoQueues = (rx0: number, rx1: number, sequence: number) =>
+      writeStatsFile(file, {
+        pid: 500,
+        sequence,
+        counters: {},
+        queues: [
+          { queue: 2, core: 0, counters: counters(rx0) },
+          { queue: 3, core: 1, counters: counters(rx1) },
+        ],
+      });
+    const view = (records: InstanceRecord[]) => sampler.sample(records).map((s) => [s.queue ?? "total", s.rxPackets]);
+    twoQueues(10, 4, 1);
+    expect(view([record(500)])).toEqual([
+      ["total", 14],
+      [2, 10],
+      [3, 4],
+    ]);
+    twoQueues(15, 24, 2);
+    expect(view([record(500)])).toEqual([
+      ["total", 25],
+      [2, 5],
+      [3, 20],
+    ]);
+  });
 });

@@ -9,6 +9,8 @@ import { type CounterTotals, counterDelta, counterTotals, statsFilePath } from "
 interface Seen {
   pid: number;
   totals: CounterTotals;
+  /** A multi-queue instance's per-queue totals, by queue. */
+  queues?: Map<number, CounterTotals>;
 }
 
 /** A running instance's data path publishes ten times a second; this much silence means it is stuck. */
@@ -42,6 +44,7 @@ export class StatsSampler {
       present.add(id);
       if (record.state === "stopped" || record.state === "failed" || record.state === "crash-loop") continue;
       let totals: CounterTotals;
+      let queueTotals: Map<number, CounterTotals> | undefined;
       let pid: number;
       let ageSeconds: number;
       try {
@@ -50,6 +53,7 @@ export class StatsSampler {
         // crashed (read while the supervisor waits to restart it); an older file is not news.
         if (stats.pid !== record.pid && stats.pid !== this.seen.get(id)?.pid) continue;
         totals = counterTotals(stats);
+        queueTotals = stats.queues && new Map(stats.queues.map((q) => [q.queue, counterTotals(q)]));
         pid = stats.pid;
         // process.hrtime is CLOCK_MONOTONIC on Linux, the clock the data path stamps with.
         ageSeconds = Math.max(0, Number(process.hrtime.bigint() - stats.publishedAtNanos) / 1e9);
@@ -63,24 +67,21 @@ export class StatsSampler {
         continue;
       }
       const before = this.seen.get(id);
-      let baseline: CounterTotals | undefined;
-      if (before && before.pid === pid) baseline = before.totals;
-      else if (!before && record.startedAt && Date.parse(record.startedAt) < this.since.getTime()) baseline = totals;
-      this.seen.set(id, { pid, totals });
+      let baseline: Seen | undefined;
+      if (before && before.pid === pid) baseline = before;
+      else if (!before && record.startedAt && Date.parse(record.startedAt) < this.since.getTime()) {
+        // an adopted instance's first read only sets the baseline
+        this.seen.set(id, { pid, totals, ...(queueTotals ? { queues: queueTotals } : {}) });
+        this.latest.set(id, { record, totals, ageSeconds });
+        continue;
+      }
+      this.seen.set(id, { pid, totals, ...(queueTotals ? { queues: queueTotals } : {}) });
       this.latest.set(id, { record, totals, ageSeconds });
-      if (baseline === totals) continue; // an adopted instance's first read only sets the baseline
-      const delta = counterDelta(baseline, totals);
-      samples.push({
-        instanceId: id,
-        at,
-        rxPackets: delta.rxPackets,
-        txPackets: delta.txPackets,
-        rxBytes: delta.rxBytes,
-        txBytes: delta.txBytes,
-        drops: delta.drops,
-        ...(delta.retransmits === undefined ? {} : { retransmits: delta.retransmits }),
-        ...(delta.connections === undefined ? {} : { connections: delta.connections }),
-      });
+      samples.push(sampleOf(id, at, counterDelta(baseline?.totals, totals)));
+      // A multi-queue instance (sluice run --queues) also reports each queue on its own, beside the total.
+      for (const [queue, queueNow] of queueTotals ?? []) {
+        samples.push({ ...sampleOf(id, at, counterDelta(baseline?.queues?.get(queue), queueNow)), queue });
+      }
     }
     for (const id of [...this.latest.keys()]) {
       if (!present.has(id)) {
@@ -109,6 +110,20 @@ export class StatsSampler {
   current(): InstanceCounters[] {
     return [...this.latest.values()];
   }
+}
+
+function sampleOf(instanceId: string, at: Date, delta: CounterTotals): StatsSample {
+  return {
+    instanceId,
+    at,
+    rxPackets: delta.rxPackets,
+    txPackets: delta.txPackets,
+    rxBytes: delta.rxBytes,
+    txBytes: delta.txBytes,
+    drops: delta.drops,
+    ...(delta.retransmits === undefined ? {} : { retransmits: delta.retransmits }),
+    ...(delta.connections === undefined ? {} : { connections: delta.connections }),
+  };
 }
 
 /**
