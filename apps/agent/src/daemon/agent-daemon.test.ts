@@ -162,15 +162,20 @@ describe("sluice agent against a real control plane", () => {
       nic: "eth0",
     });
     echoId = echo.instanceId;
-    // A built-in this agent cannot run fails on its own, with the reason; the echo is unaffected.
-    const kv = await admin.allocation.allocate({ nodeId, app: "kv", version: "1", cores: 1, queues: 0 });
+    // A built-in with a bad config fails on its own, with the reason; the echo is unaffected.
+    const kv = await admin.allocation.allocate({
+      nodeId,
+      app: "kv",
+      version: "1",
+      config: { port: "6379" },
+      cores: 1,
+      queues: 0,
+    });
     await until("echo running", async () => (await reported(echoId)) === "running");
     await until("kv failed", async () => (await reported(kv.instanceId)) === "failed");
     // The recorder sees the heartbeat's body a moment after the database has its state.
     const kvStatus = await until("kv status", () => plane.statuses.find((s) => s.instanceId === kv.instanceId));
-    expect(kvStatus.message).toBe(
-      'built-in app "kv" cannot run on this agent yet (`sluice run` has echo, sockperf, sink)',
-    );
+    expect(kvStatus.message).toBe('config port must be an integer, got "6379"');
     await admin.allocation.release({ id: kv.instanceId });
 
     expect(await exchange(200)).toEqual({ sent: 200, echoed: 200 });
