@@ -146,6 +146,9 @@ describe("desired state translation", () => {
       [process.execPath, join(cache.dir, `${sha256(nodeBundle)}.d`, "package", "server.js")],
       [join(cache.dir, sha256(nativeBundle))],
     ]);
+    // The node bundle imports @sluice/libos from the agent's own install.
+    const linked = join(cache.dir, `${sha256(nodeBundle)}.d`, "package", "node_modules", "@sluice", "libos");
+    expect(JSON.parse(readFileSync(join(linked, "package.json"), "utf8")).name).toBe("@sluice/libos");
     expect(result.instances[0]?.env).toMatchObject({
       SLUICE_INSTANCE_ID: id(1),
       SLUICE_QUEUES: "0",
