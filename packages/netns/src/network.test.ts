@@ -43,6 +43,9 @@ describe("namespace harness", () => {
       expect(a.nics[1]!.mac).not.toBe(a.mac);
       const ping = await net.exec("b", ["ping", "-c", "2", "-i", "0.05", "-W", "2", a.nics[1]!.ip]);
       expect(ping.stdout).toMatch(/0% packet loss/);
+      // Each address is answered from its own NIC (no ARP flux between eth0 and eth1).
+      const neighbours = await net.exec("b", ["ip", "-j", "neigh", "show", a.nics[1]!.ip]);
+      expect((JSON.parse(neighbours.stdout) as Array<{ lladdr: string }>)[0]?.lladdr).toBe(a.nics[1]!.mac);
     });
   });
 

@@ -210,6 +210,12 @@ export async function createNetwork(options: NetworkOptions): Promise<Network> {
     }
     for (const [index, name] of options.hosts.entries()) {
       const namespace = hostNamespaces[index]!;
+      // Several NICs on one subnet: each address is answered for and announced only on its own NIC, as each NIC
+      // may belong to a different AF_XDP app (Linux otherwise answers ARP for any of its addresses on any NIC).
+      if (nicsPerHost > 1) {
+        const sysctls = ["net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2"];
+        await run(["ip", "netns", "exec", namespace, "sysctl", "-q", "-w", ...sysctls]);
+      }
       const nics: HostNic[] = [];
       for (let nic = 0; nic < nicsPerHost; nic++) {
         const iface = `eth${nic}`;
