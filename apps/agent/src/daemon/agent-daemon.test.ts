@@ -162,12 +162,13 @@ describe("sluice agent against a real control plane", () => {
       nic: "eth0",
     });
     echoId = echo.instanceId;
-    // A built-in with a bad config fails on its own, with the reason; the echo is unaffected.
+    // A built-in with an incomplete config (no NIC, so no address to default to) fails on its own, with the
+    // reason; the echo is unaffected.
     const kv = await admin.allocation.allocate({
       nodeId,
       app: "kv",
       version: "1",
-      config: { port: "6379" },
+      config: { port: 6379, proto: "tcp" },
       cores: 1,
       queues: 0,
     });
@@ -175,7 +176,7 @@ describe("sluice agent against a real control plane", () => {
     await until("kv failed", async () => (await reported(kv.instanceId)) === "failed");
     // The recorder sees the heartbeat's body a moment after the database has its state.
     const kvStatus = await until("kv status", () => plane.statuses.find((s) => s.instanceId === kv.instanceId));
-    expect(kvStatus.message).toBe('config port must be an integer, got "6379"');
+    expect(kvStatus.message).toBe("config ip is required (this instance's address, A.B.C.D/LEN)");
     await admin.allocation.release({ id: kv.instanceId });
 
     expect(await exchange(200)).toEqual({ sent: 200, echoed: 200 });
