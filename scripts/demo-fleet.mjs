@@ -51,6 +51,10 @@ export async function signIn(base, username, password) {
  * open an AF_XDP socket; otherwise kernel sockets, with the reason.
  */
 export function chooseBackend() {
+  // SLUICE_DEMO_BACKEND=kernel runs the demo as a machine without AF_XDP would (to try that path here).
+  if (process.env.SLUICE_DEMO_BACKEND === "kernel") {
+    return { backend: "kernel", namespaces: process.getuid?.() === 0, reason: "SLUICE_DEMO_BACKEND=kernel" };
+  }
   if (process.platform !== "linux") return { backend: "kernel", namespaces: false, reason: "not Linux" };
   if (process.getuid?.() !== 0) {
     return { backend: "kernel", namespaces: false, reason: "not root: no network namespaces and no AF_XDP" };

@@ -75,7 +75,11 @@ try {
       log("the demo fleet needs network namespaces (root on Linux); the control plane runs alone");
     } else {
       fleet = await startDemoFleet({ base: plane.base, port, adminPassword, backend: choice.backend, log });
-      log("the dashboard shows the fleet's live throughput: open the URL and sign in");
+      if (choice.backend === "kernel") {
+        log("kernel-backend instances publish no counters: the dashboard shows the nodes and rollouts, no throughput");
+      } else {
+        log("the dashboard shows the fleet's live throughput: open the URL and sign in");
+      }
     }
     log(`admin credentials: username admin, password ${adminPassword}`);
   }
