@@ -98,7 +98,7 @@ export class Network {
   /**
    * Makes 127.0.0.1:PORT inside a host reach 127.0.0.1:PORT of the caller's namespace (where a control plane
    * listens), without touching the test network: loopback addresses are per namespace, unix socket paths are not, so
-   * a relay in the host carries each connection to a unix socket this process forwards to the port.
+   * the host's connections go through a unix socket this process forwards to the port.
    */
   async exposeHostPort(hostName: string, port: number): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), "sluice-relay-"));
@@ -116,6 +116,11 @@ export class Network {
     this.relays.add(server);
     server.listen(socketPath);
     await once(server, "listening");
+    await this.relayToSocket(hostName, port, socketPath);
+  }
+
+  /** Carries each connection to 127.0.0.1:PORT inside a host to a unix socket (a server outside the network). */
+  async relayToSocket(hostName: string, port: number, socketPath: string): Promise<void> {
     const relay = this.spawn(hostName, [process.execPath, "-e", RELAY_SOURCE, String(port), socketPath]);
     const [line] = (await Promise.race([
       once(relay.stdout!, "data"),

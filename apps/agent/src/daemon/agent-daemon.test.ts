@@ -12,7 +12,6 @@ import { readInstanceStats } from "@sluice/libos";
 import { createNetwork, type Network } from "@sluice/netns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestControlPlane } from "../../test-support/control-plane.js";
-import { RELAY_SOURCE } from "../../test-support/namespace-relay.js";
 import { parseExposition } from "../metrics/parse-exposition.js";
 import { statsFilePath } from "../stats/instance-counters.js";
 import { isAlive } from "../supervisor/proc.js";
@@ -108,8 +107,7 @@ describe("sluice agent against a real control plane", () => {
     // every frame the echo receives is one this test sent, or ARP.
     await net.exec("peer", ["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"]);
     await net.exec("node", ["ip", "addr", "flush", "dev", "eth0"]);
-    const relay = net.spawn("node", [process.execPath, "-e", RELAY_SOURCE, String(RELAY_PORT), plane.socketPath]);
-    await new Promise((resolve) => relay.stdout!.once("data", resolve));
+    await net.relayToSocket("node", RELAY_PORT, plane.socketPath);
     stateDir = mkdtempSync(join(tmpdir(), "sluice-agent-"));
   });
 
