@@ -171,8 +171,7 @@ export async function rollOut(api, { app, builtin = app, version, config, timeou
     `${app} ${version} rolled out`,
     async () => {
       const current = await api.rollouts.get.query({ id: rollout.id });
-      const phase = current.rollout?.phase ?? current.phase;
-      return ["succeeded", "rolled-back", "aborted", "failed"].includes(phase) ? { ...current, phase } : false;
+      return ["succeeded", "rolled-back", "aborted", "failed"].includes(current.phase) ? current : false;
     },
     timeoutMs,
     500,
@@ -198,7 +197,8 @@ export async function appTargets(api, network, app) {
 export function startLoad(network, { kv = [], echo = [] }) {
   const redis = kv.map((ip) => `redis-benchmark -h ${ip} -p 6379 -c 2 -n 4000 -t set,get -q >/dev/null 2>&1`);
   const udp = echo.map(
-    (ip) => `node ${sluiceBin} bench udp-echo --target ${ip}:7 --backend kernel --duration 1 >/dev/null 2>&1`,
+    (ip) =>
+      `'${process.execPath}' '${sluiceBin}' bench udp-echo --target ${ip}:7 --backend kernel --duration 1 >/dev/null 2>&1`,
   );
   const loops = [redis, udp]
     .filter((commands) => commands.length > 0)
