@@ -1,6 +1,6 @@
 // A real control plane for agent tests: appRouter from @sluice/api over a fresh PGlite database,
 // served over HTTP by tRPC's fetch adapter exactly as apps/web serves it, on a unix socket (which a
-// process in another network namespace can reach through a relay, see namespace-relay.ts). It can
+// process in another network namespace can reach through a relay, see Network.relayToSocket in @sluice/netns). It can
 // be stopped and started again on the same database, and it records every stats batch it accepted.
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";

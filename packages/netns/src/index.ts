@@ -4,6 +4,7 @@ export {
   createNetwork,
   HOST_IFACE,
   type Host,
+  type HostNic,
   Network,
   type NetworkOptions,
   type Offloads,

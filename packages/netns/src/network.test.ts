@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { listNamespaces } from "./ip.js";
@@ -30,6 +31,40 @@ describe("namespace harness", () => {
         expect(ping.stdout).toMatch(/0% packet loss/);
       }
     });
+  });
+
+  it("gives each host several NICs on the bridge, each with its own address", async () => {
+    await withNetwork({ hosts: ["a", "b"], topology: "bridge", nicsPerHost: 2 }, async (net) => {
+      const a = net.host("a");
+      expect(a.nics.map((nic) => [nic.name, nic.ip])).toEqual([
+        ["eth0", "198.18.0.1"],
+        ["eth1", "198.18.0.3"],
+      ]);
+      expect(a.nics[1]!.mac).not.toBe(a.mac);
+      const ping = await net.exec("b", ["ping", "-c", "2", "-i", "0.05", "-W", "2", a.nics[1]!.ip]);
+      expect(ping.stdout).toMatch(/0% packet loss/);
+      // Each address is answered from its own NIC (no ARP flux between eth0 and eth1).
+      const neighbours = await net.exec("b", ["ip", "-j", "neigh", "show", a.nics[1]!.ip]);
+      expect((JSON.parse(neighbours.stdout) as Array<{ lladdr: string }>)[0]?.lladdr).toBe(a.nics[1]!.mac);
+    });
+  });
+
+  it("exposes a port of the caller's loopback on a host's loopback", async () => {
+    const server = createServer((socket) => socket.end("from outside\n")).listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const { port } = server.address() as { port: number };
+    try {
+      await withNetwork({ hosts: ["a", "b"] }, async (net) => {
+        await net.exposeHostPort("a", port);
+        const read = `require("node:net").connect(${port}, "127.0.0.1").on("data", (d) => process.stdout.write(d))`;
+        const out = await net.exec("a", [process.execPath, "-e", read]);
+        expect(out.stdout).toBe("from outside\n");
+        const elsewhere = await net.exec("b", [process.execPath, "-e", read], { check: false });
+        expect(elsewhere.stderr).toMatch(/ECONNREFUSED/);
+      });
+    } finally {
+      server.close();
+    }
   });
 
   it("sets offloads on a peer", async () => {

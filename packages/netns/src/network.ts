@@ -1,6 +1,11 @@
 // Hosts as network namespaces, joined point-to-point (two hosts, one veth pair) or through a bridge
 // that lives in a namespace of its own, so nothing is ever created in the caller's namespace.
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createConnection, createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { trackNetwork, untrackNetwork } from "./cleanup.js";
 import { type CommandResult, deleteNamespaceSync, type RunOptions, run } from "./ip.js";
 import { assertHostName, namespaceName, newRunId } from "./names.js";
@@ -21,6 +26,17 @@ export interface NetworkOptions {
    * of the other end, where a multi-queue Sluice app has one instance per queue.
    */
   queues?: number;
+  /**
+   * NICs per host on the bridge (default 1): eth0, eth1, ... A host with several can serve one AF_XDP app per NIC
+   * (a veth has one queue). Host i's ethK gets the subnet's address number K * hosts + i.
+   */
+  nicsPerHost?: number;
+}
+
+export interface HostNic {
+  name: string;
+  ip: string;
+  mac: string;
 }
 
 export interface Host {
@@ -31,6 +47,8 @@ export interface Host {
   ip: string;
   prefixLength: number;
   mac: string;
+  /** Every NIC of the host, eth0 first (the same as iface/ip/mac above). */
+  nics: HostNic[];
 }
 
 export interface Offloads {
@@ -46,6 +64,7 @@ export const HOST_IFACE = "eth0";
 export class Network {
   private readonly children = new Set<ChildProcess>();
   private destroyed = false;
+  private readonly relays = new Set<Server>();
 
   constructor(
     readonly id: string,
@@ -82,21 +101,69 @@ export class Network {
     await this.exec(hostName, ["ethtool", "-K", HOST_IFACE, ...settings]);
   }
 
+  /**
+   * Makes 127.0.0.1:PORT inside a host reach 127.0.0.1:PORT of the caller's namespace (where a control plane
+   * listens), without touching the test network: loopback addresses are per namespace, unix socket paths are not, so
+   * the host's connections go through a unix socket this process forwards to the port.
+   */
+  async exposeHostPort(hostName: string, port: number): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-relay-"));
+    const socketPath = join(dir, "relay.sock");
+    const server = createServer((inside) => {
+      const outside = createConnection(port, "127.0.0.1");
+      inside.pipe(outside).pipe(inside);
+      const cut = () => {
+        inside.destroy();
+        outside.destroy();
+      };
+      for (const end of [inside, outside]) end.on("error", cut).on("close", cut);
+    });
+    server.on("close", () => rmSync(dir, { recursive: true, force: true }));
+    this.relays.add(server);
+    server.listen(socketPath);
+    await once(server, "listening");
+    await this.relayToSocket(hostName, port, socketPath);
+  }
+
+  /** Carries each connection to 127.0.0.1:PORT inside a host to a unix socket (a server outside the network). */
+  async relayToSocket(hostName: string, port: number, socketPath: string): Promise<void> {
+    const relay = this.spawn(hostName, [process.execPath, "-e", RELAY_SOURCE, String(port), socketPath]);
+    const [line] = (await Promise.race([
+      once(relay.stdout!, "data"),
+      once(relay, "exit").then(() => [Buffer.from("exited")]),
+    ])) as Buffer[];
+    if (!String(line).includes("relay ready")) throw new Error(`the loopback relay in ${hostName} did not start`);
+  }
+
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    for (const relay of this.relays) relay.close();
     for (const child of this.children) child.kill("SIGKILL");
     for (const name of this.namespaces) deleteNamespaceSync(name);
     untrackNetwork(this.id);
   }
 }
 
+// Runs inside a host: each connection to 127.0.0.1:PORT goes on to the unix socket SOCKET.
+const RELAY_SOURCE = `
+const net = require("node:net");
+const [port, socketPath] = process.argv.slice(1);
+const server = net.createServer((client) => {
+  const upstream = net.connect(socketPath);
+  client.pipe(upstream).pipe(client);
+  const cut = () => { client.destroy(); upstream.destroy(); };
+  client.on("error", cut); upstream.on("error", cut); client.on("close", cut); upstream.on("close", cut);
+});
+server.listen(Number(port), "127.0.0.1", () => console.log("relay ready"));
+`;
+
 async function ip(args: string[]): Promise<void> {
   await run(["ip", ...args]);
 }
 
-async function readMac(namespace: string): Promise<string> {
-  const out = await run(["ip", "-n", namespace, "-j", "link", "show", HOST_IFACE]);
+async function readMac(namespace: string, iface = HOST_IFACE): Promise<string> {
+  const out = await run(["ip", "-n", namespace, "-j", "link", "show", iface]);
   const [link] = JSON.parse(out.stdout) as Array<{ address: string }>;
   return link!.address;
 }
@@ -110,7 +177,10 @@ export async function createNetwork(options: NetworkOptions): Promise<Network> {
   if (new Set(options.hosts).size !== options.hosts.length) throw new Error("host names must be unique");
   for (const host of options.hosts) assertHostName(host);
   const subnet = parseTestSubnet(options.subnet ?? "198.18.0.0/24");
-  if (options.hosts.length > subnet.capacity) throw new Error(`subnet ${options.subnet} is too small`);
+  const nicsPerHost = options.nicsPerHost ?? 1;
+  if (!Number.isInteger(nicsPerHost) || nicsPerHost < 1) throw new Error("nicsPerHost must be a positive integer");
+  if (nicsPerHost > 1 && topology !== "bridge") throw new Error("several NICs per host need the bridge topology");
+  if (options.hosts.length * nicsPerHost > subnet.capacity) throw new Error(`subnet ${options.subnet} is too small`);
 
   sweepStaleNamespaces();
   const runId = newRunId();
@@ -128,10 +198,25 @@ export async function createNetwork(options: NetworkOptions): Promise<Network> {
     if (hub) {
       await ip(["-n", hub, "link", "add", "br0", "type", "bridge"]);
       await ip(["-n", hub, "link", "set", "br0", "up"]);
-      for (const [index, namespace] of hostNamespaces.entries()) {
-        const port = `p${index}`;
-        await ip(["link", "add", HOST_IFACE, "netns", namespace, "type", "veth", "peer", "name", port, "netns", hub]);
-        await ip(["-n", hub, "link", "set", port, "master", "br0", "up"]);
+      for (let nic = 0; nic < nicsPerHost; nic++) {
+        for (const [index, namespace] of hostNamespaces.entries()) {
+          const port = nic === 0 ? `p${index}` : `p${index}n${nic}`;
+          await ip([
+            "link",
+            "add",
+            `eth${nic}`,
+            "netns",
+            namespace,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            port,
+            "netns",
+            hub,
+          ]);
+          await ip(["-n", hub, "link", "set", port, "master", "br0", "up"]);
+        }
       }
     } else {
       const [a, b] = hostNamespaces as [string, string];
@@ -155,17 +240,30 @@ export async function createNetwork(options: NetworkOptions): Promise<Network> {
     }
     for (const [index, name] of options.hosts.entries()) {
       const namespace = hostNamespaces[index]!;
-      const address = hostAddress(subnet, index);
-      if (options.mtu) await ip(["-n", namespace, "link", "set", HOST_IFACE, "mtu", String(options.mtu)]);
-      await ip(["-n", namespace, "addr", "add", `${address}/${subnet.prefixLength}`, "dev", HOST_IFACE]);
-      await ip(["-n", namespace, "link", "set", HOST_IFACE, "up"]);
+      // Several NICs on one subnet: each address is answered for and announced only on its own NIC, as each NIC
+      // may belong to a different AF_XDP app (Linux otherwise answers ARP for any of its addresses on any NIC).
+      if (nicsPerHost > 1) {
+        const sysctls = ["net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2"];
+        await run(["ip", "netns", "exec", namespace, "sysctl", "-q", "-w", ...sysctls]);
+      }
+      const nics: HostNic[] = [];
+      for (let nic = 0; nic < nicsPerHost; nic++) {
+        const iface = `eth${nic}`;
+        const address = hostAddress(subnet, nic * options.hosts.length + index);
+        if (options.mtu) await ip(["-n", namespace, "link", "set", iface, "mtu", String(options.mtu)]);
+        await ip(["-n", namespace, "addr", "add", `${address}/${subnet.prefixLength}`, "dev", iface]);
+        await ip(["-n", namespace, "link", "set", iface, "up"]);
+        nics.push({ name: iface, ip: address, mac: await readMac(namespace, iface) });
+      }
+      const first = nics[0]!;
       hosts.set(name, {
         name,
         namespace,
         iface: HOST_IFACE,
-        ip: address,
+        ip: first.ip,
         prefixLength: subnet.prefixLength,
-        mac: await readMac(namespace),
+        mac: first.mac,
+        nics,
       });
     }
     return network();

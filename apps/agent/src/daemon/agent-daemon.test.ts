@@ -12,7 +12,6 @@ import { readInstanceStats } from "@sluice/libos";
 import { createNetwork, type Network } from "@sluice/netns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestControlPlane } from "../../test-support/control-plane.js";
-import { RELAY_SOURCE } from "../../test-support/namespace-relay.js";
 import { parseExposition } from "../metrics/parse-exposition.js";
 import { statsFilePath } from "../stats/instance-counters.js";
 import { isAlive } from "../supervisor/proc.js";
@@ -108,8 +107,7 @@ describe("sluice agent against a real control plane", () => {
     // every frame the echo receives is one this test sent, or ARP.
     await net.exec("peer", ["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"]);
     await net.exec("node", ["ip", "addr", "flush", "dev", "eth0"]);
-    const relay = net.spawn("node", [process.execPath, "-e", RELAY_SOURCE, String(RELAY_PORT), plane.socketPath]);
-    await new Promise((resolve) => relay.stdout!.once("data", resolve));
+    await net.relayToSocket("node", RELAY_PORT, plane.socketPath);
     stateDir = mkdtempSync(join(tmpdir(), "sluice-agent-"));
   });
 
@@ -162,15 +160,21 @@ describe("sluice agent against a real control plane", () => {
       nic: "eth0",
     });
     echoId = echo.instanceId;
-    // A built-in this agent cannot run fails on its own, with the reason; the echo is unaffected.
-    const kv = await admin.allocation.allocate({ nodeId, app: "kv", version: "1", cores: 1, queues: 0 });
+    // A built-in with an incomplete config (no NIC, so no address to default to) fails on its own, with the
+    // reason; the echo is unaffected.
+    const kv = await admin.allocation.allocate({
+      nodeId,
+      app: "kv",
+      version: "1",
+      config: { port: 6379, proto: "tcp" },
+      cores: 1,
+      queues: 0,
+    });
     await until("echo running", async () => (await reported(echoId)) === "running");
     await until("kv failed", async () => (await reported(kv.instanceId)) === "failed");
     // The recorder sees the heartbeat's body a moment after the database has its state.
     const kvStatus = await until("kv status", () => plane.statuses.find((s) => s.instanceId === kv.instanceId));
-    expect(kvStatus.message).toBe(
-      'built-in app "kv" cannot run on this agent yet (`sluice run` has echo, sockperf, sink)',
-    );
+    expect(kvStatus.message).toBe("config ip is required (this instance's address, A.B.C.D/LEN)");
     await admin.allocation.release({ id: kv.instanceId });
 
     expect(await exchange(200)).toEqual({ sent: 200, echoed: 200 });

@@ -13,9 +13,11 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  symlinkSync,
 } from "node:fs";
 import { open } from "node:fs/promises";
-import { join, resolve, sep } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface BundleRef {
   sha256: string;
@@ -140,6 +142,7 @@ export class ArtifactCache {
     if (!entry.startsWith(root + sep))
       throw new ArtifactError(`node bundle ${sha256}: main "${main}" leaves the bundle`);
     if (!existsSync(entry)) throw new ArtifactError(`node bundle ${sha256}: main "${main}" does not exist`);
+    linkLibos(root);
     return entry;
   }
 }
@@ -152,4 +155,16 @@ export function sha256File(path: string): Promise<string> {
       .on("error", reject)
       .on("end", () => resolvePromise(hash.digest("hex")));
   });
+}
+
+/**
+ * A node bundle imports `@sluice/libos` and runs on this agent's own copy (its addon is the data path this node was
+ * built with), so bundles carry only the app's code. A bundle that ships its own copy keeps it.
+ */
+function linkLibos(bundleRoot: string): void {
+  const link = join(bundleRoot, "node_modules", "@sluice", "libos");
+  if (existsSync(link)) return;
+  const libosRoot = dirname(dirname(fileURLToPath(import.meta.resolve("@sluice/libos"))));
+  mkdirSync(dirname(link), { recursive: true });
+  symlinkSync(libosRoot, link, "dir");
 }

@@ -74,9 +74,15 @@ describe("desired state translation", () => {
         instance(1, { config: { ip: "198.18.0.1/24", port: 7, busyPoll: false, proto: "udp" } }),
         instance(2, { config: { ip: "198.18.0.1/24", port: "7" } }),
         instance(3, { config: { ip: "198.18.0.1/24", port: 7, colour: "red" } }),
-        instance(4, { config: { port: 7 } }),
+        instance(4, { config: { port: 7 }, nic: "sl-absent0" }),
         instance(5, { artifact: { kind: "program", command: ["nginx"] } }),
-        instance(6, { app: "kv", artifact: { kind: "builtin", name: "kv" }, config: { port: 6379 } }),
+        // No ip in the config: the NIC's own address is the instance's (lo always has one).
+        instance(6, {
+          app: "kv",
+          artifact: { kind: "builtin", name: "kv" },
+          config: { port: 6379, proto: "tcp", busyPoll: false },
+          nic: "lo",
+        }),
       ],
       stateDir,
       new ArtifactCache(stateDir, base, "snc_test"),
@@ -99,13 +105,21 @@ describe("desired state translation", () => {
           ],
         ],
       ],
+      [
+        id(6),
+        "sluice",
+        [
+          ...["run", "kv", "--backend", "xdp", "--port", "6379", "--proto", "tcp", "--no-busy-poll"],
+          ...["--ip", "127.0.0.1/8", "--iface", "lo", "--queue", "0"],
+          ...["--stats-file", join(stateDir, "instances", id(6), "stats")],
+        ],
+      ],
     ]);
     expect(Object.fromEntries(result.failures)).toEqual({
       [id(2)]: 'config port must be an integer, got "7"',
       [id(3)]: expect.stringMatching(/^unknown config key "colour" \(known: backend, iface, ip, /),
       [id(4)]: "config ip is required (this instance's address, A.B.C.D/LEN)",
       [id(5)]: PROGRAM_NOT_AVAILABLE,
-      [id(6)]: 'built-in app "kv" cannot run on this agent yet (`sluice run` has echo, sockperf, sink)',
     });
   });
 
@@ -132,6 +146,9 @@ describe("desired state translation", () => {
       [process.execPath, join(cache.dir, `${sha256(nodeBundle)}.d`, "package", "server.js")],
       [join(cache.dir, sha256(nativeBundle))],
     ]);
+    // The node bundle imports @sluice/libos from the agent's own install.
+    const linked = join(cache.dir, `${sha256(nodeBundle)}.d`, "package", "node_modules", "@sluice", "libos");
+    expect(JSON.parse(readFileSync(join(linked, "package.json"), "utf8")).name).toBe("@sluice/libos");
     expect(result.instances[0]?.env).toMatchObject({
       SLUICE_INSTANCE_ID: id(1),
       SLUICE_QUEUES: "0",

@@ -1,6 +1,7 @@
 // The control plane's desired instances (@sluice/proto) as the reconcile planner's DesiredInstance:
 // built-ins become `sluice run APP` with their config mapped to flags, bundles are fetched and
 // verified, and whatever cannot run here becomes a failure with its reason instead of an instance.
+import { networkInterfaces } from "node:os";
 import type { DesiredInstance as WantedInstance } from "@sluice/proto";
 import type { DesiredInstance } from "../reconcile/desired.js";
 import { statsFilePath } from "../stats/instance-counters.js";
@@ -41,6 +42,7 @@ export async function translateDesired(
             argv: runArguments(instance.artifact.name, instance.config, {
               nic: instance.nic,
               queues: instance.queues,
+              nicAddress: instance.nic === null ? null : nicAddress(instance.nic),
               statsFile,
             }),
           });
@@ -72,4 +74,9 @@ export async function translateDesired(
     }
   }
   return { instances, failures };
+}
+
+/** The first IPv4 address of a NIC in this agent's network namespace, as A.B.C.D/LEN. */
+function nicAddress(nic: string): string | null {
+  return networkInterfaces()[nic]?.find((address) => address.family === "IPv4")?.cidr ?? null;
 }

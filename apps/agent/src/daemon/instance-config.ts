@@ -1,7 +1,7 @@
 // How a built-in app's instance config (the JSON the control plane stores with the instance) maps to
 // `sluice run APP` flags. The keys are documented in apps/agent/README.md ("Instance config"). The
 // instance's NIC, first queue and first core come from the allocation, never from the config.
-export const RUN_APPS = ["echo", "sockperf", "sink"] as const;
+export const RUN_APPS = ["echo", "sockperf", "sink", "kv", "http"] as const;
 
 interface Flag {
   flag: string;
@@ -36,6 +36,11 @@ export class InstanceConfigError extends Error {
 export interface RunPlacement {
   nic: string | null;
   queues: number[];
+  /**
+   * The NIC's own IPv4 address (A.B.C.D/LEN), if it has one: the instance's address when the config names none,
+   * so one version's config serves every node (each node's NIC has its own address).
+   */
+  nicAddress?: string | null;
   /** Where the instance publishes its counters (not for backend kernel, which has none). */
   statsFile: string;
 }
@@ -54,6 +59,9 @@ export function runArguments(app: string, config: Record<string, unknown>, place
   const given = { backend: "xdp", ...config } as Record<string, unknown>;
   if (given.port === undefined || given.port === null)
     throw new InstanceConfigError("config port is required (the port the app serves)");
+  if (given.backend !== "kernel" && (given.ip === undefined || given.ip === null) && placement.nicAddress) {
+    given.ip = placement.nicAddress;
+  }
   if (given.backend !== "kernel" && (given.ip === undefined || given.ip === null)) {
     throw new InstanceConfigError("config ip is required (this instance's address, A.B.C.D/LEN)");
   }
