@@ -4,10 +4,19 @@
 //   (d) Sluice http over AF_XDP vs nginx (one worker, access log off) under wrk -c 16;
 //   (e) the same kv and http on --backend kernel (epoll), to tell the stack's share from the app's.
 // Servers on CPU 0, clients on CPU 1. Writes results/kv-http-*.json with the ratios and targets.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createNetwork, type Network } from "@sluice/netns";
+import {
+  type HttpRun,
+  type KvRun,
+  redisBenchmark as redisBench,
+  redisServerArgs,
+  startNginx as startNginxIn,
+  writeNginxConfig,
+  wrk as wrkLoad,
+} from "./app-loads.js";
 import { machine, progress, sluiceBin, startServer, writeResults } from "./harness.js";
 
 const SERVER = "198.18.0.1";
@@ -17,118 +26,18 @@ const requestsP1 = quick ? 50_000 : 200_000;
 const requestsP16 = quick ? 200_000 : 1_000_000;
 const wrkSeconds = quick ? 3 : 10;
 
-interface KvRun {
-  server: string;
-  pipeline: number;
-  clients: number;
-  requestsPerSecond: Record<string, number>;
-}
-interface HttpRun {
-  server: string;
-  connections: number;
-  requestsPerSecond: number;
-  socketErrors: string | null;
-}
-
 const kvRuns: KvRun[] = [];
 const httpRuns: HttpRun[] = [];
-
-function parseRedisBenchmark(output: string): Record<string, number> {
-  const rates: Record<string, number> = {};
-  for (const line of output.split(/[\r\n]+/)) {
-    const match = /^([A-Z_]+(?: \(.*\))?): ([\d.]+) requests per second/.exec(line.trim());
-    if (match) rates[match[1]!] = Number(match[2]);
-  }
-  return rates;
-}
-
-async function redisBenchmark(net: Network, server: string, pipeline: number): Promise<void> {
-  const requests = pipeline === 1 ? requestsP1 : requestsP16;
-  progress(`${server}: redis-benchmark -t set,get -c 16 -P ${pipeline} -n ${requests}`);
-  const out = await net.exec(
-    "client",
-    ["taskset", "-c", "1", "redis-benchmark", "-h", SERVER, "-p", "6379", "-t", "set,get", "-c", "16"].concat([
-      "-P",
-      String(pipeline),
-      "-n",
-      String(requests),
-      "-q",
-    ]),
-    { timeoutMs: 300_000 },
-  );
-  const rates = parseRedisBenchmark(out.stdout);
-  if (rates.SET === undefined || rates.GET === undefined)
-    throw new Error(`redis-benchmark said:\n${out.stdout}${out.stderr}`);
-  kvRuns.push({ server, pipeline, clients: 16, requestsPerSecond: rates });
-}
-
-async function wrk(net: Network, server: string): Promise<void> {
-  progress(`${server}: wrk -t 1 -c 16 -d ${wrkSeconds}s`);
-  const out = await net.exec(
-    "client",
-    ["taskset", "-c", "1", "wrk", "-t", "1", "-c", "16", "-d", `${wrkSeconds}s`, `http://${SERVER}/`],
-    { timeoutMs: (wrkSeconds + 60) * 1000 },
-  );
-  const rate = /Requests\/sec:\s+([\d.]+)/.exec(out.stdout);
-  if (!rate) throw new Error(`wrk said:\n${out.stdout}${out.stderr}`);
-  httpRuns.push({
-    server,
-    connections: 16,
-    requestsPerSecond: Number(rate[1]),
-    socketErrors: /Socket errors:.*/.exec(out.stdout)?.[0] ?? null,
-  });
-}
-
+const target = { ip: SERVER, port: 6379 };
+const redisBenchmark = async (net: Network, server: string, pipeline: number) => {
+  kvRuns.push(await redisBench(net, target, server, pipeline, pipeline === 1 ? requestsP1 : requestsP16));
+};
+const wrk = async (net: Network, server: string) => {
+  httpRuns.push(await wrkLoad(net, `http://${SERVER}/`, server, wrkSeconds));
+};
 /** nginx with one worker and no master, serving a fixed body like Sluice's http app. */
-async function startNginx(net: Network, dir: string) {
-  const conf = join(dir, "nginx.conf");
-  writeFileSync(
-    conf,
-    [
-      "daemon off;",
-      "master_process off;",
-      "worker_processes 1;",
-      `pid ${dir}/nginx.pid;`,
-      `error_log ${dir}/error.log;`,
-      "events { worker_connections 1024; }",
-      "http {",
-      "  access_log off;",
-      "  keepalive_requests 1000000;",
-      `  client_body_temp_path ${dir}/body;`,
-      `  proxy_temp_path ${dir}/proxy;`,
-      `  fastcgi_temp_path ${dir}/fastcgi;`,
-      `  uwsgi_temp_path ${dir}/uwsgi;`,
-      `  scgi_temp_path ${dir}/scgi;`,
-      `  server { listen ${SERVER}:80; location / { default_type text/plain; return 200 "Hello from Sluice\\n"; } }`,
-      "}",
-      "",
-    ].join("\n"),
-  );
-  const child = net.spawn("server", ["taskset", "-c", "0", "nginx", "-c", conf, "-p", dir]);
-  let output = "";
-  child.stderr!.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  for (let attempt = 0; ; attempt += 1) {
-    const probe = await net.exec(
-      "client",
-      ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", `http://${SERVER}/`],
-      {
-        check: false,
-      },
-    );
-    if (probe.stdout === "200") break;
-    if (attempt === 50 || child.exitCode !== null) throw new Error(`nginx did not start: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    async stop() {
-      const exited = new Promise((resolve) => child.on("exit", resolve));
-      child.kill("SIGQUIT");
-      await exited;
-    },
-  };
-}
+const startNginx = (net: Network, dir: string) =>
+  startNginxIn(net, ["taskset", "-c", "0", "nginx", "-c", writeNginxConfig(dir, SERVER, 80), "-p", dir], `http://${SERVER}/`);
 
 const sluiceServer = (app: string, port: number) => [
   process.execPath,
@@ -158,20 +67,7 @@ try {
   const redis = await startServer(
     net,
     "server",
-    [
-      "taskset",
-      "-c",
-      "0",
-      "redis-server",
-      "--bind",
-      SERVER,
-      "--port",
-      "6379",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-    ].concat(["--protected-mode", "no", "--daemonize", "no", "--dir", nginxDir]),
+    ["taskset", "-c", "0", "redis-server", ...redisServerArgs(SERVER, 6379, nginxDir)],
     /Ready to accept connections/,
   );
   for (const pipeline of [1, 16]) await redisBenchmark(net, "redis-server (kernel)", pipeline);
