@@ -103,7 +103,11 @@ const runs = [
       requestsPerSecond: rate,
     })),
   ),
-  ...httpRuns.map((r) => ({ server: r.server, load: `wrk -c ${r.connections}`, requestsPerSecond: r.requestsPerSecond })),
+  ...httpRuns.map((r) => ({
+    server: r.server,
+    load: `wrk -c ${r.connections}`,
+    requestsPerSecond: r.requestsPerSecond,
+  })),
 ];
 const file = writeResults("accelerate", {
   runs,

@@ -37,7 +37,11 @@ const wrk = async (net: Network, server: string) => {
 };
 /** nginx with one worker and no master, serving a fixed body like Sluice's http app. */
 const startNginx = (net: Network, dir: string) =>
-  startNginxIn(net, ["taskset", "-c", "0", "nginx", "-c", writeNginxConfig(dir, SERVER, 80), "-p", dir], `http://${SERVER}/`);
+  startNginxIn(
+    net,
+    ["taskset", "-c", "0", "nginx", "-c", writeNginxConfig(dir, SERVER, 80), "-p", dir],
+    `http://${SERVER}/`,
+  );
 
 const sluiceServer = (app: string, port: number) => [
   process.execPath,
