@@ -26,6 +26,8 @@ const quick = args.includes("--quick");
 const requestsP1 = quick ? 50_000 : 200_000;
 const requestsP16 = quick ? 200_000 : 1_000_000;
 const wrkSeconds = quick ? 3 : 10;
+// --no-busy-poll: the accelerated programs sleep when idle instead of spinning (a loaded machine).
+const busyPoll = !args.includes("--no-busy-poll");
 
 const kvRuns: KvRun[] = [];
 const httpRuns: HttpRun[] = [];
@@ -33,7 +35,8 @@ const loads: Record<string, number[]> = {};
 const redisTarget = { ip: SERVER, port: REDIS_PORT };
 const url = `http://${SERVER}:${HTTP_PORT}/`;
 
-/** The launcher in front of a program: the LibOS on eth0's queue 0, pinned to CPU 0, busy polling. */
+/** The launcher in front of a program: the LibOS on eth0's queue 0, pinned to CPU 0, busy polling
+ *  unless --no-busy-poll. */
 const accelerated = (program: string[]) => [
   process.execPath,
   sluiceBin,
@@ -46,7 +49,7 @@ const accelerated = (program: string[]) => [
   `${SERVER}/24`,
   "--core",
   "0",
-  "--busy-poll",
+  busyPoll ? "--busy-poll" : "--no-busy-poll",
   "--",
   ...program,
 ];
@@ -114,7 +117,7 @@ const file = writeResults("accelerate", {
   bench: "accelerate",
   date: new Date().toISOString(),
   machine: machine(),
-  settings: { requestsP1, requestsP16, wrkSeconds, quick },
+  settings: { requestsP1, requestsP16, wrkSeconds, quick, busyPoll },
   loadAverageAtStart: loads,
   loadAverageAtEnd: loadavg(),
   kv: kvRuns,
