@@ -361,6 +361,7 @@ void make_progress() {
   // In a forked child the LibOS's rings are the parent's (shared memory): never poll them here.
   if (startup != Startup::running) return;
   sl_poll(0);
+  note_application_progress();
   maybe_publish_stats();
   const struct timespec no_wait {0, 0};
   sl_qresult_t results[32];

@@ -76,6 +76,8 @@ int sleep_in_poll(struct pollfd* fds, nfds_t nfds, int timeout_ms);
 // The progress thread (progress.cpp).
 /** Starts it unless SLUICE_PROGRESS_THREAD=0; called once the LibOS runs. */
 void start_progress_thread();
+/** An application thread ran the stack (the progress thread stays out for a millisecond). */
+void note_application_progress();
 /** Marks the current thread as waiting on the device (the progress thread then stays out). */
 struct SleepingThread {
   SleepingThread();

@@ -20,6 +20,10 @@ namespace sluice::preload {
 namespace {
 
 std::atomic<int> sleepers{0};
+// When an application thread last ran the stack: while that is recent, it is active and the
+// progress thread keeps out of its way (no lock taken, no shared core stolen).
+std::atomic<int64_t> last_progress_ns{0};
+constexpr int64_t recent_ns = 1000000;
 // A poll on the wait fd sleeps at most this long, so timers run and exit never waits on it long.
 constexpr int max_sleep_ms = 100;
 
@@ -30,6 +34,12 @@ void* run(void*) {
     if (wait_fd >= 0 && sleep_ms != 0) {
       struct pollfd wake {wait_fd, POLLIN, 0};
       real_libc().poll(&wake, 1, sleep_ms);
+    }
+    if (now_ns() - last_progress_ns.load(std::memory_order_relaxed) < recent_ns) {
+      const struct timespec pause {0, 1000000};
+      nanosleep(&pause, nullptr);
+      sleep_ms = 0;
+      continue;
     }
     std::unique_lock lock(libos_lock());
     if (!libos_running()) return nullptr;
@@ -42,6 +52,7 @@ void* run(void*) {
       continue;
     }
     make_progress();
+    last_progress_ns.store(0, std::memory_order_relaxed);  // its own run is not the application's
     wait_fd = sl_wait_fd();
     const int timer = sl_next_timeout_ms();
     sleep_ms = timer < 0 || timer > max_sleep_ms ? max_sleep_ms : (timer == 0 ? 1 : timer);
@@ -56,6 +67,8 @@ void start_progress_thread() {
   pthread_t thread;
   if (pthread_create(&thread, nullptr, run, nullptr) == 0) pthread_detach(thread);
 }
+
+void note_application_progress() { last_progress_ns.store(now_ns(), std::memory_order_relaxed); }
 
 SleepingThread::SleepingThread() { sleepers.fetch_add(1); }
 SleepingThread::~SleepingThread() { sleepers.fetch_sub(1); }
