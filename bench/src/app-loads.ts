@@ -1,6 +1,7 @@
-// The real-client loads and the real servers the application benchmarks share (kv-http.ts,
-// accelerate.ts): redis-benchmark and wrk from the client host pinned to CPU 1, redis-server and
-// nginx (one worker, no master, access log off) configured the same way every time.
+// The real-client loads and real servers of accelerate.ts: redis-benchmark and wrk from the client
+// host pinned to CPU 1, redis-server and nginx (one worker, no master, access log off) configured as
+// kv-http.ts configures them. (kv-http.ts keeps its own copies, which also measure the client's CPU;
+// folding the two together is left for a later change.)
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Network } from "@sluice/netns";
