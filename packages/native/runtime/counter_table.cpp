@@ -95,6 +95,8 @@ void add_tcp_counters(CounterTable& table, const iface::TcpStackCounters& c) {
   SLUICE_COUNTER(g, c, passive_opens);
   SLUICE_COUNTER(g, c, active_opens);
   SLUICE_COUNTER(g, c, accepted);
+  SLUICE_COUNTER(g, c, handshakes_reset);
+  SLUICE_COUNTER(g, c, simultaneous_closes);
   SLUICE_COUNTER(g, c, time_wait_reused);
   SLUICE_COUNTER(g, c, resets_sent);
   SLUICE_COUNTER(g, c, resets_rate_limited);
