@@ -42,6 +42,12 @@ const MODULES: BenchModule[] = [
     benchDir,
   ),
   scriptModule(
+    "accelerate",
+    "Unmodified redis-server and nginx under sluice accelerate (AF_XDP) vs on the kernel",
+    "accelerate.ts",
+    benchDir,
+  ),
+  scriptModule(
     "ts-echo",
     "TypeScript echo (@sluice/libos) against the native echo (same AF_XDP queue)",
     "ts-echo.ts",

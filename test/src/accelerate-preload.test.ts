@@ -5,50 +5,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createNetwork, type Network } from "@sluice/netns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { accelerateCommand, probeBin, start, summary } from "./support/accelerate.js";
 import { sluiceBin } from "./support/sluice-process.js";
 
 const PORT = 7100;
 const BYTES = 256 * 1024;
-const probeBin = fileURLToPath(new URL("../../packages/native/build/release/sockets_probe", import.meta.url));
-
-interface Run {
-  ready: Promise<string>;
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-/** Starts argv in a host; `ready` resolves with its first line starting with `readyPrefix`, `done`
- *  when it exits. */
-function start(net: Network, host: string, argv: string[], readyPrefix = "ready "): Run {
-  const child = net.spawn(host, argv);
-  let stdout = "";
-  let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (text: string) => {
-    stderr += text;
-  });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on("exit", (code) => resolve({ code, stdout, stderr })),
-  );
-  const ready = new Promise<string>((resolve, reject) => {
-    child.stdout!.setEncoding("utf8").on("data", (text: string) => {
-      stdout += text;
-      const line = stdout.split("\n").find((l) => l.startsWith(readyPrefix));
-      if (line) resolve(line);
-    });
-    done.then(({ code }) => reject(new Error(`${argv.join(" ")} exited with ${code} before ready: ${stderr}`)));
-  });
-  ready.catch(() => {});
-  return { ready, done, kill: (signal: NodeJS.Signals) => child.kill(signal) };
-}
-
-/** The JSON summary a probe run printed last. */
-function summary(stdout: string): unknown {
-  const lines = stdout.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]!);
-}
 
 describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared with the kernel", () => {
   let net: Network;
@@ -59,11 +22,7 @@ describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared w
     net = await createNetwork({ hosts: ["sluice", "peer", "kernel"] });
     // The peer would otherwise hand over oversized TSO frames and partial checksums (pitfalls 1, 8).
     await net.setOffloads("peer", { tx: false, tso: false, gso: false });
-    await net.exec("sluice", ["ip", "addr", "flush", "dev", "eth0"]);
-    const sluice = net.host("sluice");
-    // Sleeping on the device when idle (--no-busy-poll) keeps the shared test machine's cores free.
-    accelerate = [process.execPath, sluiceBin, "accelerate", "--backend", "xdp", "--iface", sluice.iface];
-    accelerate.push("--ip", `${sluice.ip}/${sluice.prefixLength}`, "--no-busy-poll", "--tcp-connections", "16", "--");
+    accelerate = await accelerateCommand(net, "sluice", ["--tcp-connections", "16"]);
   });
 
   afterAll(async () => {

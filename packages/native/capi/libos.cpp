@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "capi/process_libos.hpp"
 #include "libos/open.hpp"
 #include "util/error.hpp"
 
@@ -53,6 +54,11 @@ Duration duration_of(const struct timespec* timeout) {
 }
 
 }  // namespace
+
+namespace sluice::libos {
+LibOS* process_libos() { return the_libos.get(); }
+void abandon_process_libos() { static_cast<void>(the_libos.release()); }
+}  // namespace sluice::libos
 
 #define SL_REQUIRE_INIT() \
   if (!the_libos) return -ENXIO

@@ -144,6 +144,14 @@ int LibOS::close(int qd) {
   return 0;
 }
 
+int LibOS::shutdown_write(int qd) {
+  Queue* queue = queue_of(qd);
+  if (queue == nullptr) return -EBADF;
+  if (queue->kind != Queue::Kind::tcp_connection) return -ENOTCONN;
+  if (!queue->pushes.empty()) return -EBUSY;
+  return provider_->tcp_shutdown(queue->socket);
+}
+
 void LibOS::release_queue(Queue& queue, bool abort) {
   switch (queue.kind) {
     case Queue::Kind::udp:

@@ -38,6 +38,10 @@ class LibOS {
   int bind(int qd, Endpoint local);
   int listen(int qd, int backlog);
   int close(int qd);
+  /// Half-close of a TCP connection (shutdown(SHUT_WR)): FIN follows what was pushed. Not in the C
+  /// API; used by the preload library. 0, or -EBADF, -ENOTCONN, -EBUSY (pushes still in flight:
+  /// call again once they completed), -EOPNOTSUPP (the provider has no half-close).
+  int shutdown_write(int qd);
   int set_option(int qd, int level, int name, const void* value, std::uint32_t length);
   int get_option(int qd, int level, int name, void* value, std::uint32_t* length);
   int local_endpoint(int qd, Endpoint& out);

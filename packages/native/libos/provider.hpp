@@ -12,6 +12,7 @@
 //  - Every call is non-blocking: -EAGAIN means "not now, an event will say when".
 //  - Data is copied in (send) and out (receive): the core owns the application's buffers.
 //  - Single-threaded: everything is called from the thread that owns the LibOS.
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -97,6 +98,9 @@ class Provider {
   virtual long tcp_receive(int socket, std::span<std::uint8_t> out) = 0;
   /// Graceful close (`abort` false) or reset; the id is the provider's again either way.
   virtual void tcp_close(int socket, bool abort) = 0;
+  /// Half-close: FIN after the bytes already sent; receiving goes on. 0 or -errno; providers
+  /// without it say -EOPNOTSUPP.
+  virtual int tcp_shutdown(int /*socket*/) { return -EOPNOTSUPP; }
   virtual int tcp_set_option(int socket, TcpOption option, bool on) = 0;
   /// Local and remote endpoints of a connection or listener (remote zero for a listener).
   virtual int tcp_endpoints(int socket, Endpoint& local, Endpoint& remote) const = 0;

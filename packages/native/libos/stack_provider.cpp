@@ -194,6 +194,8 @@ void StackProvider::tcp_close(int socket, bool abort) {
   }
 }
 
+int StackProvider::tcp_shutdown(int socket) { return instance_->interface().tcp_shutdown(now(), socket); }
+
 int StackProvider::tcp_set_option(int socket, TcpOption option, bool on) {
   iface::Interface& stack = instance_->interface();
   switch (option) {

@@ -42,6 +42,7 @@ class StackProvider final : public Provider {
   long tcp_send(int socket, std::span<const std::uint8_t> bytes) override;
   long tcp_receive(int socket, std::span<std::uint8_t> out) override;
   void tcp_close(int socket, bool abort) override;
+  int tcp_shutdown(int socket) override;
   int tcp_set_option(int socket, TcpOption option, bool on) override;
   int tcp_endpoints(int socket, Endpoint& local, Endpoint& remote) const override;
   bool tcp_established(int socket) const override;

@@ -1,15 +1,27 @@
 #include "preload/engine.hpp"
 
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <time.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <new>
 #include <vector>
 
+#include "capi/process_libos.hpp"
+#include "libos/config.hpp"
+#include "libos/stack_provider.hpp"
 #include "preload/libc.hpp"
 #include "preload/preload_api.h"
+#include "preload/stats.hpp"
 
 namespace sluice::preload {
 
@@ -19,7 +31,9 @@ thread_local bool inside_libos_start = false;
 
 namespace {
 
-enum class Startup { not_tried, disabled, running, failed };
+// forked: a child of an accelerated process. The LibOS (its device, queue and XDP program) stays
+// the parent's; the child's own IPv4 sockets are kernel sockets, the inherited ones are EBADF.
+enum class Startup { not_tried, disabled, running, failed, forked };
 
 Startup startup = Startup::not_tried;
 int startup_error = 0;
@@ -31,6 +45,8 @@ std::size_t by_fd_size = 0;
 std::vector<SluiceSocket*> by_qd;
 // Push sgas never outlive their socket's bookkeeping: bounded so writes wait instead of piling up.
 constexpr int max_pushes_in_flight = 64;
+// SLUICE_SPIN_USEC: how long a waiting call keeps running the stack before it sleeps; -1 forever.
+int64_t spin_ns = 0;
 
 SluiceSocket* socket_of_qd(int qd) {
   return qd >= 0 && static_cast<std::size_t>(qd) < by_qd.size() ? by_qd[qd] : nullptr;
@@ -48,6 +64,7 @@ void on_pop(const sl_qresult_t& result) {
     return;
   }
   socket->pop_qt = 0;
+  ++socket->event_sequence;
   if (result.ret < 0) {
     if (result.ret != -ECANCELED) socket->rx_error = -result.ret;
     return;
@@ -70,6 +87,7 @@ void on_accept(const sl_qresult_t& result) {
     return;
   }
   socket->accept_qt = 0;
+  ++socket->event_sequence;
   if (result.ret == 0) {
     const uint32_t slot = (socket->accepted_head + socket->accepted_count) % socket->accepted.size();
     socket->accepted[slot] = result.value.accepted;
@@ -82,6 +100,7 @@ void on_connect(const sl_qresult_t& result) {
   SluiceSocket* socket = socket_of_qd(result.qd);
   if (socket == nullptr || socket->connect_qt != result.qt) return;
   socket->connect_qt = 0;
+  ++socket->event_sequence;
   if (result.ret == 0) {
     socket->state = SocketState::connected;
     arm_pop(*socket);
@@ -97,7 +116,34 @@ void on_push(const sl_qresult_t& result) {
   SluiceSocket* socket = socket_of_qd(result.qd);
   if (socket == nullptr) return;
   if (socket->pushes_in_flight > 0) --socket->pushes_in_flight;
+  ++socket->event_sequence;
   if (result.ret < 0 && result.ret != -ECANCELED) socket->tx_error = -result.ret;
+  finish_shutdown(*socket);
+}
+
+void on_fork_prepare() { libos_lock().lock(); }
+void on_fork_parent() { libos_lock().unlock(); }
+void on_fork_child() {
+  startup = Startup::forked;
+  // The parent's thread owned the lock; the child's thread has another id, so unlocking would fail.
+  new (&libos_lock()) std::recursive_mutex();
+}
+
+int64_t spin_from_environment(const char* config) {
+  if (const char* text = std::getenv("SLUICE_SPIN_USEC"); text != nullptr && *text != '\0') {
+    char* end = nullptr;
+    const long long usec = std::strtoll(text, &end, 10);
+    if (*end == '\0' && usec >= -1) return usec < 0 ? -1 : usec * 1000;
+    std::fprintf(stderr, "sluice preload: SLUICE_SPIN_USEC: expected -1 or microseconds, got \"%s\"; not spinning\n",
+                 text);
+    return 0;
+  }
+  // Default: spin forever when the instance busy-polls, sleep at once when it does not.
+  try {
+    return libos::load_config(config, libos::process_environment()).instance.busy_poll ? -1 : 0;
+  } catch (...) {
+    return 0;
+  }
 }
 
 int start_libos(const char* config) {
@@ -128,6 +174,7 @@ int ensure_started() {
     case Startup::running:
       return 0;
     case Startup::disabled:
+    case Startup::forked:
       return 1;
     case Startup::failed:
       return -startup_error;
@@ -148,20 +195,55 @@ int ensure_started() {
     return rc;
   }
   startup = Startup::running;
+  spin_ns = spin_from_environment(config);
+  start_stats();
+  start_progress_thread();
   std::atexit(stop_libos_at_exit);
+  pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child);
   return 0;
 }
 
 // At exit the LibOS releases its device (the XDP program and the queue) for the next process.
 // Registered with atexit after sl_init, so it runs before the statics the LibOS built are destroyed.
+// Exit closes every descriptor, and the kernel goes on delivering what a process wrote before it
+// exited: the same here, for at most SLUICE_EXIT_LINGER_MS (default 2000), then the LibOS stops.
+static void linger_at_exit() {
+  for (std::size_t fd = 0; fd < by_fd_size; ++fd) {
+    if (by_fd[fd] != nullptr) drop_reference(by_fd[fd], static_cast<int>(fd), false);
+  }
+  const char* setting = std::getenv("SLUICE_EXIT_LINGER_MS");
+  const int64_t linger_ms = setting != nullptr && *setting != '\0' ? std::atoll(setting) : 2000;
+  auto* stack = dynamic_cast<libos::StackProvider*>(&libos::process_libos()->provider());
+  if (stack == nullptr) return;
+  const int64_t deadline = now_ms() + linger_ms;
+  while (stack->instance().interface().tcp_connections_in_use() > 0 && now_ms() < deadline) {
+    make_progress();
+    struct pollfd wake {sl_wait_fd(), POLLIN, 0};
+    real_libc().poll(&wake, 1, 1);
+  }
+}
+
 static void stop_libos_at_exit() {
-  if (startup == Startup::running) sl_fini();
+  const std::lock_guard guard(libos_lock());  // the progress thread is not inside the LibOS
+  if (startup == Startup::running) {
+    linger_at_exit();
+    stop_stats();
+    sl_fini();
+  }
+  if (startup == Startup::forked) libos::abandon_process_libos();  // the parent's device stays open
   startup = Startup::disabled;
   by_fd_size = 0;  // every fd is the kernel's from here on
 }
 
 SluiceSocket* socket_of_fd(int fd) {
+  if (startup != Startup::running) return nullptr;
   return fd >= 0 && static_cast<std::size_t>(fd) < by_fd_size ? by_fd[fd] : nullptr;
+}
+
+std::size_t fd_limit() { return by_fd_size; }
+
+extern "C" int slp_owns(int fd) {
+  return fd >= 0 && static_cast<std::size_t>(fd) < by_fd_size && by_fd[fd] != nullptr;
 }
 
 SluiceSocket* adopt(int qd, bool tcp, bool cloexec, int* error) {
@@ -183,19 +265,104 @@ SluiceSocket* adopt(int qd, bool tcp, bool cloexec, int* error) {
   return socket;
 }
 
+namespace {
+
+/** Forgets the socket and closes its qd (the placeholder fds are the caller's business). */
 void release(SluiceSocket* socket) {
+  forget_socket_in_epoll(socket);
   if (socket->rx_ready) free_sga(socket->rx);
   for (uint32_t i = 0; i < socket->accepted_count; ++i)
     sl_close(socket->accepted[(socket->accepted_head + i) % socket->accepted.size()].qd);
   sl_close(socket->qd);
   by_qd[socket->qd] = nullptr;
-  by_fd[socket->fd] = nullptr;
-  real_libc().close(socket->fd);
   delete socket;
 }
 
+void set_option(int fd, int level, int name, int value) {
+  if (value >= 0) setsockopt(fd, level, name, &value, sizeof value);  // the kernel's: fd is no longer ours
+}
+
+}  // namespace
+
+int add_reference(SluiceSocket* socket, int fd) {
+  if (static_cast<std::size_t>(fd) >= by_fd_size) {
+    real_libc().close(fd);
+    return -EMFILE;
+  }
+  by_fd[fd] = socket;
+  ++socket->references;
+  return fd;
+}
+
+void drop_reference(SluiceSocket* socket, int fd, bool close_fd) {
+  by_fd[fd] = nullptr;
+  if (close_fd) real_libc().close(fd);
+  if (--socket->references > 0) {
+    if (socket->fd == fd) {  // wait_for polls socket->fd: point it at a placeholder still open
+      for (std::size_t other = 0; other < by_fd_size; ++other)
+        if (by_fd[other] == socket) socket->fd = static_cast<int>(other);
+    }
+    return;
+  }
+  release(socket);
+}
+
+int close_placeholder(int fd) {
+  if (startup == Startup::forked) {  // the parent's socket: only this process's fd goes
+    by_fd[fd] = nullptr;
+    return real_libc().close(fd) < 0 ? -errno : 0;
+  }
+  SluiceSocket* socket = socket_of_fd(fd);
+  if (socket == nullptr) return -EBADF;
+  drop_reference(socket, fd, true);
+  return 0;
+}
+
+int hand_to_kernel(SluiceSocket* socket) {
+  if (socket->references != 1) return -EOPNOTSUPP;  // dup'ed before bind/connect: stays on Sluice
+  const int fd = socket->fd;
+  const int flags = real_libc().fcntl(fd, F_GETFD);
+  const int type = (socket->tcp ? SOCK_STREAM : SOCK_DGRAM) | (socket->nonblocking ? SOCK_NONBLOCK : 0);
+  const int kernel = real_libc().socket(AF_INET, type, 0);
+  if (kernel < 0) return -errno;
+  // dup3 swaps the placeholder for the kernel socket under the same number, atomically.
+  const int rc = real_libc().dup3(kernel, fd, (flags & FD_CLOEXEC) != 0 ? O_CLOEXEC : 0);
+  const int error = errno;
+  real_libc().close(kernel);
+  if (rc < 0) return -error;
+  set_option(fd, SOL_SOCKET, SO_REUSEADDR, socket->reuse_address);
+  set_option(fd, SOL_SOCKET, SO_KEEPALIVE, socket->keepalive);
+  if (socket->tcp) set_option(fd, IPPROTO_TCP, TCP_NODELAY, socket->nodelay);
+  by_fd[fd] = nullptr;
+  release(socket);
+  return 0;
+}
+
+void remember_option(SluiceSocket& socket, int level, int name, const void* value, socklen_t len) {
+  if (value == nullptr || len < sizeof(int)) return;
+  int on = 0;
+  std::memcpy(&on, value, sizeof on);
+  if (level == SOL_SOCKET && name == SO_REUSEADDR) socket.reuse_address = on;
+  if (level == SOL_SOCKET && name == SO_KEEPALIVE) socket.keepalive = on;
+  if (level == IPPROTO_TCP && name == TCP_NODELAY) socket.nodelay = on;
+}
+
+void finish_shutdown(SluiceSocket& socket) {
+  if (!socket.shut_write || socket.fin_sent || socket.pushes_in_flight > 0) return;
+  libos::LibOS* libos = libos::process_libos();
+  if (libos == nullptr) return;
+  const int rc = libos->shutdown_write(socket.qd);
+  if (rc != -EBUSY) socket.fin_sent = true;  // -EBUSY: a push is still queued; its completion retries
+}
+
+bool libos_running() { return startup == Startup::running; }
+
 void make_progress() {
+  // In a forked child the LibOS's rings are the parent's (shared memory): never poll them here.
+  if (startup != Startup::running) return;
   sl_poll(0);
+  note_application_progress();
+  maybe_publish_stats();
   const struct timespec no_wait {0, 0};
   sl_qresult_t results[32];
   for (;;) {
@@ -241,6 +408,9 @@ short socket_events(const SluiceSocket& socket) {
   short events = 0;
   if (socket.state == SocketState::listening) return socket.accepted_count > 0 ? POLLIN : 0;
   if (socket.rx_ready || socket.eof || socket.rx_error != 0) events |= POLLIN;
+  if (socket.eof) events |= POLLRDHUP;  // the peer's FIN (or SHUT_RD), as Linux's RCV_SHUTDOWN
+  if (socket.eof && socket.shut_write) events |= POLLHUP;
+  if (socket.shut_write) events |= POLLOUT;  // a write would not wait (it fails with EPIPE)
   if (socket.rx_error != 0) events |= POLLERR | POLLHUP;
   switch (socket.state) {
     case SocketState::failed: events |= POLLOUT | POLLERR | POLLHUP; break;
@@ -257,6 +427,33 @@ short socket_events(const SluiceSocket& socket) {
 }
 
 int max_pushes() { return max_pushes_in_flight; }
+
+int64_t now_ns() {
+  struct timespec now {};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+int sleep_budget_ms(int64_t remaining_ms, int64_t started_ns) {
+  if (remaining_ms == 0) return 0;
+  if (spin_ns < 0 || now_ns() - started_ns < spin_ns) return 0;
+  int64_t wait = remaining_ms;  // -1: until something happens
+  int timer = sl_next_timeout_ms();
+  if (stats_enabled() && (timer < 0 || timer > 100)) timer = 100;  // keep publishing while idle
+  if (timer >= 0 && (wait < 0 || timer < wait)) wait = timer;
+  return wait > INT_MAX ? INT_MAX : static_cast<int>(wait);
+}
+
+int sleep_in_poll(struct pollfd* fds, nfds_t nfds, int timeout_ms) {
+  const SleepingThread waiting;
+  // Dropped even for a zero timeout, so a thread spinning here lets the others in between.
+  libos_lock().unlock();  // other threads may use their sockets meanwhile
+  const int rc = real_libc().poll(fds, nfds, timeout_ms);
+  const int error = errno;
+  libos_lock().lock();
+  errno = error;
+  return rc;
+}
 
 void wait_for(SluiceSocket& socket, short events) {
   struct pollfd one {socket.fd, events, 0};

@@ -6,12 +6,19 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
+#include <sys/sendfile.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "preload_api.h"
@@ -48,7 +55,9 @@ EXPORT int socket(int domain, int type, int protocol) {
 
 EXPORT int bind(int fd, const struct sockaddr* addr, socklen_t len) {
   NEXT(bind, int (*)(int, const struct sockaddr*, socklen_t));
-  return slp_owns(fd) ? (int)result(slp_bind(fd, addr, len)) : next_bind(fd, addr, len);
+  /* A loopback bind moves the socket to the kernel (SLP_PASSTHROUGH): the kernel binds it. */
+  int rc = slp_owns(fd) ? slp_bind(fd, addr, len) : SLP_PASSTHROUGH;
+  return rc == SLP_PASSTHROUGH ? next_bind(fd, addr, len) : (int)result(rc);
 }
 
 EXPORT int listen(int fd, int backlog) {
@@ -68,7 +77,8 @@ EXPORT int accept(int fd, struct sockaddr* addr, socklen_t* len) {
 
 EXPORT int connect(int fd, const struct sockaddr* addr, socklen_t len) {
   NEXT(connect, int (*)(int, const struct sockaddr*, socklen_t));
-  return slp_owns(fd) ? (int)result(slp_connect(fd, addr, len)) : next_connect(fd, addr, len);
+  int rc = slp_owns(fd) ? slp_connect(fd, addr, len) : SLP_PASSTHROUGH;
+  return rc == SLP_PASSTHROUGH ? next_connect(fd, addr, len) : (int)result(rc);
 }
 
 EXPORT ssize_t read(int fd, void* buf, size_t len) {
@@ -123,9 +133,65 @@ EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags, const stru
                       : next_sendto(fd, buf, len, flags, addr, addrlen);
 }
 
+EXPORT ssize_t readv(int fd, const struct iovec* iov, int count) {
+  NEXT(readv, ssize_t (*)(int, const struct iovec*, int));
+  if (!slp_owns(fd)) return next_readv(fd, iov, count);
+  if (count < 0 || count > IOV_MAX) return result(-EINVAL);
+  struct msghdr msg = {.msg_iov = (struct iovec*)iov, .msg_iovlen = (size_t)count};
+  return result(slp_recvmsg(fd, &msg, 0));
+}
+
+EXPORT ssize_t writev(int fd, const struct iovec* iov, int count) {
+  NEXT(writev, ssize_t (*)(int, const struct iovec*, int));
+  if (!slp_owns(fd)) return next_writev(fd, iov, count);
+  if (count < 0 || count > IOV_MAX) return result(-EINVAL);
+  struct msghdr msg = {.msg_iov = (struct iovec*)iov, .msg_iovlen = (size_t)count};
+  return result(slp_sendmsg(fd, &msg, 0));
+}
+
+EXPORT ssize_t recvmsg(int fd, struct msghdr* msg, int flags) {
+  NEXT(recvmsg, ssize_t (*)(int, struct msghdr*, int));
+  return slp_owns(fd) ? result(slp_recvmsg(fd, msg, flags)) : next_recvmsg(fd, msg, flags);
+}
+
+EXPORT ssize_t sendmsg(int fd, const struct msghdr* msg, int flags) {
+  NEXT(sendmsg, ssize_t (*)(int, const struct msghdr*, int));
+  return slp_owns(fd) ? result(slp_sendmsg(fd, msg, flags)) : next_sendmsg(fd, msg, flags);
+}
+
+EXPORT int recvmmsg(int fd, struct mmsghdr* msgs, unsigned int vlen, int flags, struct timespec* timeout) {
+  NEXT(recvmmsg, int (*)(int, struct mmsghdr*, unsigned int, int, struct timespec*));
+  return slp_owns(fd) ? (int)result(slp_recvmmsg(fd, msgs, vlen, flags, timeout))
+                      : next_recvmmsg(fd, msgs, vlen, flags, timeout);
+}
+
+EXPORT int sendmmsg(int fd, struct mmsghdr* msgs, unsigned int vlen, int flags) {
+  NEXT(sendmmsg, int (*)(int, struct mmsghdr*, unsigned int, int));
+  return slp_owns(fd) ? (int)result(slp_sendmmsg(fd, msgs, vlen, flags)) : next_sendmmsg(fd, msgs, vlen, flags);
+}
+
 EXPORT int close(int fd) {
   NEXT(close, int (*)(int));
-  return slp_owns(fd) ? (int)result(slp_close(fd)) : next_close(fd);
+  if (slp_owns(fd)) return (int)result(slp_close(fd));
+  if (slp_epoll_owns(fd)) slp_forget_epoll(fd);
+  return next_close(fd);
+}
+
+EXPORT int dup(int fd) {
+  NEXT(dup, int (*)(int));
+  return slp_owns(fd) ? (int)result(slp_dup(fd)) : next_dup(fd);
+}
+
+EXPORT int dup2(int oldfd, int newfd) {
+  NEXT(dup2, int (*)(int, int));
+  return slp_owns(oldfd) || slp_owns(newfd) || slp_epoll_owns(newfd) ? (int)result(slp_dup3(oldfd, newfd, 0, 1))
+                                                                     : next_dup2(oldfd, newfd);
+}
+
+EXPORT int dup3(int oldfd, int newfd, int flags) {
+  NEXT(dup3, int (*)(int, int, int));
+  return slp_owns(oldfd) || slp_owns(newfd) || slp_epoll_owns(newfd) ? (int)result(slp_dup3(oldfd, newfd, flags, 0))
+                                                                     : next_dup3(oldfd, newfd, flags);
 }
 
 EXPORT int shutdown(int fd, int how) {
@@ -198,4 +264,102 @@ EXPORT int __poll_chk(struct pollfd* fds, nfds_t nfds, int timeout, size_t fdsle
   NEXT(__poll_chk, int (*)(struct pollfd*, nfds_t, int, size_t));
   return has_sluice_fd(fds, nfds) && nfds <= fdslen / sizeof *fds ? (int)result(slp_poll(fds, nfds, timeout))
                                                                    : next___poll_chk(fds, nfds, timeout, fdslen);
+}
+
+EXPORT int ppoll(struct pollfd* fds, nfds_t nfds, const struct timespec* timeout, const sigset_t* mask) {
+  NEXT(ppoll, int (*)(struct pollfd*, nfds_t, const struct timespec*, const sigset_t*));
+  return has_sluice_fd(fds, nfds) ? (int)result(slp_ppoll(fds, nfds, timeout, mask)) : next_ppoll(fds, nfds, timeout, mask);
+}
+
+EXPORT int __ppoll_chk(struct pollfd* fds, nfds_t nfds, const struct timespec* timeout, const sigset_t* mask,
+                       size_t fdslen) {
+  NEXT(__ppoll_chk, int (*)(struct pollfd*, nfds_t, const struct timespec*, const sigset_t*, size_t));
+  return has_sluice_fd(fds, nfds) && nfds <= fdslen / sizeof *fds ? (int)result(slp_ppoll(fds, nfds, timeout, mask))
+                                                                   : next___ppoll_chk(fds, nfds, timeout, mask, fdslen);
+}
+
+EXPORT int select(int nfds, fd_set* read, fd_set* write, fd_set* except, struct timeval* timeout) {
+  NEXT(select, int (*)(int, fd_set*, fd_set*, fd_set*, struct timeval*));
+  return slp_select_has_sluice_fd(nfds, read, write, except) ? (int)result(slp_select(nfds, read, write, except, timeout))
+                                                             : next_select(nfds, read, write, except, timeout);
+}
+
+EXPORT int pselect(int nfds, fd_set* read, fd_set* write, fd_set* except, const struct timespec* timeout,
+                   const sigset_t* mask) {
+  NEXT(pselect, int (*)(int, fd_set*, fd_set*, fd_set*, const struct timespec*, const sigset_t*));
+  return slp_select_has_sluice_fd(nfds, read, write, except)
+             ? (int)result(slp_pselect(nfds, read, write, except, timeout, mask))
+             : next_pselect(nfds, read, write, except, timeout, mask);
+}
+
+EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event* event) {
+  NEXT(epoll_ctl, int (*)(int, int, int, struct epoll_event*));
+  return slp_owns(fd) ? (int)result(slp_epoll_ctl(epfd, op, fd, event)) : next_epoll_ctl(epfd, op, fd, event);
+}
+
+/* The kernel's answer when the set holds no Sluice fd (or no longer does). */
+static int kernel_epoll_pwait2(int epfd, struct epoll_event* events, int max, const struct timespec* timeout,
+                               const sigset_t* mask);
+
+static int epoll_timeout_ms(const struct timespec* timeout) {
+  if (timeout == NULL) return -1;
+  long long ms = (long long)timeout->tv_sec * 1000 + (timeout->tv_nsec + 999999) / 1000000;
+  return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+}
+
+EXPORT int epoll_pwait2(int epfd, struct epoll_event* events, int max, const struct timespec* timeout,
+                        const sigset_t* mask) {
+  if (slp_epoll_owns(epfd)) {
+    int rc = slp_epoll_wait(epfd, events, max, epoll_timeout_ms(timeout), mask);
+    if (rc != SLP_PASSTHROUGH) return (int)result(rc);
+  }
+  return kernel_epoll_pwait2(epfd, events, max, timeout, mask);
+}
+
+EXPORT int epoll_pwait(int epfd, struct epoll_event* events, int max, int timeout, const sigset_t* mask) {
+  NEXT(epoll_pwait, int (*)(int, struct epoll_event*, int, int, const sigset_t*));
+  if (slp_epoll_owns(epfd)) {
+    int rc = slp_epoll_wait(epfd, events, max, timeout, mask);
+    if (rc != SLP_PASSTHROUGH) return (int)result(rc);
+  }
+  return next_epoll_pwait(epfd, events, max, timeout, mask);
+}
+
+EXPORT int epoll_wait(int epfd, struct epoll_event* events, int max, int timeout) {
+  NEXT(epoll_wait, int (*)(int, struct epoll_event*, int, int));
+  if (slp_epoll_owns(epfd)) {
+    int rc = slp_epoll_wait(epfd, events, max, timeout, NULL);
+    if (rc != SLP_PASSTHROUGH) return (int)result(rc);
+  }
+  return next_epoll_wait(epfd, events, max, timeout);
+}
+
+static int kernel_epoll_pwait2(int epfd, struct epoll_event* events, int max, const struct timespec* timeout,
+                               const sigset_t* mask) {
+  NEXT(epoll_pwait2, int (*)(int, struct epoll_event*, int, const struct timespec*, const sigset_t*));
+  return next_epoll_pwait2(epfd, events, max, timeout, mask);
+}
+
+EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t* offset, size_t count) {
+  NEXT(sendfile, ssize_t (*)(int, int, off_t*, size_t));
+  return slp_owns(out_fd) ? result(slp_sendfile(out_fd, in_fd, offset, count)) : next_sendfile(out_fd, in_fd, offset, count);
+}
+
+EXPORT ssize_t sendfile64(int out_fd, int in_fd, off_t* offset, size_t count) {
+  NEXT(sendfile64, ssize_t (*)(int, int, off_t*, size_t));
+  return slp_owns(out_fd) ? result(slp_sendfile(out_fd, in_fd, offset, count))
+                          : next_sendfile64(out_fd, in_fd, offset, count);
+}
+
+/* libuv (Node.js) closes descriptors with syscall(SYS_close, fd), not close(): that one call is
+ * caught here; every other system call passes through with its six argument registers. */
+EXPORT long syscall(long number, ...) {
+  NEXT(syscall, long (*)(long, ...));
+  va_list args;
+  va_start(args, number);
+  long a1 = va_arg(args, long), a2 = va_arg(args, long), a3 = va_arg(args, long);
+  long a4 = va_arg(args, long), a5 = va_arg(args, long), a6 = va_arg(args, long);
+  va_end(args);
+  if (number == SYS_close && slp_owns((int)a1)) return result(slp_close((int)a1));
+  return next_syscall(number, a1, a2, a3, a4, a5, a6);
 }

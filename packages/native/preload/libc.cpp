@@ -25,6 +25,8 @@ const RealLibc& real_libc() {
       reinterpret_cast<int (*)(int)>(next_symbol("close")),
       reinterpret_cast<int (*)(struct pollfd*, nfds_t, int)>(next_symbol("poll")),
       reinterpret_cast<int (*)(int, int, ...)>(next_symbol("fcntl")),
+      reinterpret_cast<int (*)(int, int, int)>(next_symbol("dup3")),
+      reinterpret_cast<int (*)(int, struct epoll_event*, int, int)>(next_symbol("epoll_wait")),
   };
   return libc;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -13,6 +14,8 @@ struct RealLibc {
   int (*close)(int);
   int (*poll)(struct pollfd*, nfds_t, int);
   int (*fcntl)(int, int, ...);
+  int (*dup3)(int, int, int);
+  int (*epoll_wait)(int, struct epoll_event*, int, int);
 };
 
 /** Resolved on first use; aborts with a message if libc lacks one (it never does on glibc). */

@@ -62,6 +62,7 @@ describe("sluice agent against a real control plane", () => {
   let admin: Awaited<ReturnType<TestControlPlane["admin"]>>;
   let nodeId: string;
   let echoId: string;
+  let programId: string | undefined;
   /** What the first echo process reported in total, before it was killed. */
   let reportedBeforeKill = 0;
 
@@ -115,7 +116,7 @@ describe("sluice agent against a real control plane", () => {
     agent?.child.kill("SIGTERM");
     await agent?.exited;
     // Whatever the agent left running (it never stops instances on its own exit) goes now.
-    for (const id of echoId ? [echoId] : []) {
+    for (const id of [echoId, programId].filter((id): id is string => id !== undefined)) {
       try {
         const pid = record(id).pid;
         if (pid) process.kill(pid, "SIGKILL");
@@ -324,6 +325,60 @@ describe("sluice agent against a real control plane", () => {
     await until("stop logged", () =>
       agent.logs.find((l) => l.msg === "instance stop" && l.instance === echoId && l.ok),
     );
+  });
+
+  it("runs an unmodified redis-server as a program app under sluice accelerate, with its stats", async () => {
+    const app = await admin.apps.create({ name: "redis" });
+    // (The control plane refuses empty arguments, so no `--save ""`: redis would save only after an hour.)
+    const command = ["/usr/bin/redis-server", "--port", "6390", "--bind", SLUICE_IP, "--appendonly", "no"];
+    command.push("--protected-mode", "no", "--dir", stateDir);
+    await admin.apps.createVersion({
+      appId: app.id,
+      version: "7",
+      artifact: { kind: "program", command },
+      config: { ip: `${SLUICE_IP}/24`, busyPoll: false },
+      placement: { instancesPerNode: 1, nodeNames: [] },
+      coresPerInstance: 1,
+      queuesPerInstance: 1,
+    });
+    const redis = await admin.allocation.allocate({
+      nodeId,
+      app: "redis",
+      version: "7",
+      config: { ip: `${SLUICE_IP}/24`, busyPoll: false },
+      cores: 1,
+      queues: 1,
+      nic: "eth0",
+    });
+    programId = redis.instanceId;
+    await until("redis running", async () => (await reported(redis.instanceId)) === "running").catch((error) => {
+      const status = plane.statuses.find((s) => s.instanceId === redis.instanceId);
+      const log = readFileSync(join(stateDir, "logs", `${redis.instanceId}.log`), "utf8");
+      throw new Error(`${error.message}: ${JSON.stringify(status)}\n${log}`);
+    });
+    const cli = (...args: string[]) =>
+      net.exec("peer", ["redis-cli", "-h", SLUICE_IP, "-p", "6390", ...args], { timeoutMs: 30_000 });
+    const pong = await until("redis answers", async () => {
+      const out = await net.exec("peer", ["redis-cli", "-h", SLUICE_IP, "-p", "6390", "PING"], { check: false });
+      return out.stdout.trim() === "PONG" ? out.stdout.trim() : undefined;
+    });
+    expect(pong).toBe("PONG");
+    expect((await cli("SET", "accelerated", "yes")).stdout.trim()).toBe("OK");
+    expect((await cli("GET", "accelerated")).stdout.trim()).toBe("yes");
+    // The preload library publishes the instance's counters where the agent samples them.
+    const stats = await until("redis stats", () => {
+      const read = readInstanceStats(statsFilePath(stateDir, redis.instanceId));
+      return (read.counters.device?.rx_packets ?? 0) > 0 ? read : undefined;
+    });
+    expect(stats.counters.interface).toBeDefined();
+    const json = spawnSync(process.execPath, [bin, "stats", "--json", "--app", "redis", "--state-dir", stateDir], {
+      encoding: "utf8",
+    });
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.stdout).instances[0]).toMatchObject({ id: redis.instanceId, app: "redis", queue: "eth0:0" });
+    const pid = record(redis.instanceId).pid!;
+    await admin.allocation.release({ id: redis.instanceId });
+    await until("redis stopped", () => !isAlive(pid));
   });
 
   it("exits 1 with the server's reason for a used or unknown join token", async () => {

@@ -1,6 +1,7 @@
 // Desired instances from the control plane become planner instances: built-in config mapped to
 // `sluice run` flags, bundles downloaded from a real HTTP server and verified by size and sha256
-// (a wrong digest is discarded, never run), node bundles unpacked to `node <main>`, programs refused.
+// (a wrong digest is discarded, never run), node bundles unpacked to `node <main>`, programs run by
+// `sluice accelerate`.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,9 +13,10 @@ import type { DesiredInstance } from "@sluice/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { specFactory } from "../reconcile/execute.js";
 import { lastLogLines } from "../supervisor/log-tail.js";
+import { SLUICE_BIN } from "../supervisor/spec.js";
 import { Supervisor } from "../supervisor/supervisor.js";
 import { ArtifactCache } from "./artifacts.js";
-import { PROGRAM_NOT_AVAILABLE, translateDesired } from "./desired-translation.js";
+import { translateDesired } from "./desired-translation.js";
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
@@ -83,6 +85,12 @@ describe("desired state translation", () => {
           config: { port: 6379, proto: "tcp", busyPoll: false },
           nic: "lo",
         }),
+        instance(7, {
+          app: "redis",
+          artifact: { kind: "program", command: ["/usr/bin/redis-server", "--port", "6379"] },
+          config: { ip: "198.18.0.1/24", busyPoll: false },
+        }),
+        instance(8, { artifact: { kind: "program", command: ["/usr/bin/redis-server"] }, config: { port: 6379 } }),
       ],
       stateDir,
       new ArtifactCache(stateDir, base, "snc_test"),
@@ -114,12 +122,33 @@ describe("desired state translation", () => {
           ...["--stats-file", join(stateDir, "instances", id(6), "stats")],
         ],
       ],
+      [
+        id(7),
+        "program",
+        [
+          ...[
+            process.execPath,
+            SLUICE_BIN,
+            "accelerate",
+            "--backend",
+            "xdp",
+            "--ip",
+            "198.18.0.1/24",
+            "--no-busy-poll",
+            "--iface",
+            "eth0",
+          ],
+          ...["--queue", "0", "--stats-file", join(stateDir, "instances", id(7), "stats")],
+          ...["--", "/usr/bin/redis-server", "--port", "6379"],
+        ],
+      ],
     ]);
     expect(Object.fromEntries(result.failures)).toEqual({
       [id(2)]: 'config port must be an integer, got "7"',
       [id(3)]: expect.stringMatching(/^unknown config key "colour" \(known: backend, iface, ip, /),
       [id(4)]: "config ip is required (this instance's address, A.B.C.D/LEN)",
-      [id(5)]: PROGRAM_NOT_AVAILABLE,
+      [id(5)]: 'a program app\'s command must start with an absolute path, got "nginx"',
+      [id(8)]: "config port does not apply to a program app",
     });
   });
 

@@ -1,14 +1,14 @@
 // The control plane's desired instances (@sluice/proto) as the reconcile planner's DesiredInstance:
-// built-ins become `sluice run APP` with their config mapped to flags, bundles are fetched and
+// built-ins become `sluice run APP` with their config mapped to flags, programs
+// `sluice accelerate ... -- COMMAND`, bundles are fetched and
 // verified, and whatever cannot run here becomes a failure with its reason instead of an instance.
 import { networkInterfaces } from "node:os";
 import type { DesiredInstance as WantedInstance } from "@sluice/proto";
 import type { DesiredInstance } from "../reconcile/desired.js";
 import { statsFilePath } from "../stats/instance-counters.js";
+import { SLUICE_BIN } from "../supervisor/spec.js";
 import type { ArtifactCache } from "./artifacts.js";
-import { runArguments } from "./instance-config.js";
-
-export const PROGRAM_NOT_AVAILABLE = "program apps need `sluice accelerate` (not available yet)";
+import { accelerateArguments, runArguments } from "./instance-config.js";
 
 export interface Translation {
   instances: DesiredInstance[];
@@ -65,7 +65,22 @@ export async function translateDesired(
           });
           break;
         case "program":
-          failures.set(instance.id, PROGRAM_NOT_AVAILABLE);
+          // The program runs unmodified under `sluice accelerate` on the instance's queue, pinned to
+          // its cores with taskset (the program's threads too), ready once started (it prints no
+          // ready line of ours); the preload library publishes its counters like a built-in's.
+          instances.push({
+            ...base,
+            runtime: "program",
+            argv: [
+              process.execPath,
+              SLUICE_BIN,
+              ...accelerateArguments(instance.artifact.command, instance.config, {
+                nic: instance.nic,
+                queues: instance.queues,
+                statsFile,
+              }),
+            ],
+          });
           break;
       }
     } catch (error) {

@@ -55,10 +55,35 @@ export function runArguments(app: string, config: Record<string, unknown>, place
       `built-in app "${app}" cannot run on this agent yet (\`sluice run\` has ${RUN_APPS.join(", ")})`,
     );
   }
-  const args = ["run", app];
   const given = { backend: "xdp", ...config } as Record<string, unknown>;
   if (given.port === undefined || given.port === null)
     throw new InstanceConfigError("config port is required (the port the app serves)");
+  return ["run", app, ...instanceFlags(given, placement, "a built-in app")];
+}
+
+/**
+ * `accelerate ...flags -- COMMAND...` for a program app (an unmodified program run with its sockets
+ * on the instance, docs/accelerate.md). The config keys are those of built-ins; port and proto do
+ * not apply (the program's own arguments say where it listens), nor does backend kernel.
+ */
+export function accelerateArguments(
+  command: readonly string[],
+  config: Record<string, unknown>,
+  placement: RunPlacement,
+): string[] {
+  const given = { backend: "xdp", ...config } as Record<string, unknown>;
+  for (const key of ["port", "proto"]) {
+    if (given[key] !== undefined) throw new InstanceConfigError(`config ${key} does not apply to a program app`);
+  }
+  if (given.backend === "kernel") throw new InstanceConfigError("a program app needs a Sluice backend, not kernel");
+  if (!command[0]?.startsWith("/")) {
+    throw new InstanceConfigError(`a program app's command must start with an absolute path, got "${command[0]}"`);
+  }
+  return ["accelerate", ...instanceFlags(given, placement, "a program app"), "--", ...command];
+}
+
+function instanceFlags(given: Record<string, unknown>, placement: RunPlacement, what: string): string[] {
+  const args: string[] = [];
   if (given.backend !== "kernel" && (given.ip === undefined || given.ip === null) && placement.nicAddress) {
     given.ip = placement.nicAddress;
   }
@@ -89,7 +114,7 @@ export function runArguments(app: string, config: Record<string, unknown>, place
   }
   if (placement.queues.length > 1) {
     throw new InstanceConfigError(
-      `a built-in app binds one queue; this instance owns ${placement.queues.length} (${placement.queues.join(",")})`,
+      `${what} binds one queue; this instance owns ${placement.queues.length} (${placement.queues.join(",")})`,
     );
   }
   if (placement.queues.length === 1) args.push("--queue", String(placement.queues[0]));

@@ -92,6 +92,10 @@ describe("apps and versions", () => {
     expect(
       await fieldErrors(operator.apps.createVersion({ ...kvV1(app.id), coresPerInstance: 0, queuesPerInstance: 0 })),
     ).toEqual([["coresPerInstance", "an instance needs at least one core or queue"]]);
+    const relative = { kind: "program" as const, command: ["redis-server", "--port", "6379"] };
+    expect(await fieldErrors(operator.apps.createVersion({ ...kvV1(app.id), artifact: relative }))).toEqual([
+      ["artifact.command", "the program must be an absolute path (/usr/bin/...)"],
+    ]);
     expect(await plane().db.select().from(appVersions)).toEqual([]);
   });
 

@@ -33,7 +33,12 @@ const artifactInput = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("bundle"), sha256: z.string().regex(/^[0-9a-f]{64}$/, "lowercase hex sha256") }),
   z.object({
     kind: z.literal("program"),
-    command: z.array(z.string().min(1, "empty argument").max(4096)).min(1, "a command is required").max(256),
+    command: z
+      .array(z.string().min(1, "empty argument").max(4096))
+      .min(1, "a command is required")
+      .max(256)
+      // Run by `sluice accelerate` on each node: the program is named by its absolute path, never looked up.
+      .refine((argv) => argv[0]?.startsWith("/") ?? false, "the program must be an absolute path (/usr/bin/...)"),
   }),
 ]);
 

@@ -95,6 +95,35 @@ TEST_F(LibosSim, CloseLetsPushesInFlightFinishThenEndsTheStream) {
   EXPECT_EQ(b->close(server), 0);
 }
 
+TEST_F(LibosSim, ShutdownWriteSendsFinAfterThePushesAndKeepsReceiving) {
+  auto [client, server] = connect_tcp(5011);
+  sl_sga_t sga;
+  ASSERT_EQ(a->sga_alloc(3000, sga), 0);
+  fill(sga, 7);
+  const sl_qtoken_t pushed = a->push(client, sga);
+  ASSERT_GT(pushed, 0);
+  EXPECT_EQ(wait(*a, pushed).ret, 0);
+  ASSERT_EQ(a->shutdown_write(client), 0);
+  const std::vector<std::uint8_t> got = receive(*b, server, 3000);
+  ASSERT_EQ(got.size(), 3000u);
+  for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], pattern(7, i)) << "byte " << i;
+  EXPECT_EQ(wait(*b, b->pop(server)).value.sga.numsegs, 0u);  // the FIN, after the bytes
+  // Half-closed: the other direction still carries bytes.
+  sl_sga_t reply;
+  ASSERT_EQ(b->sga_alloc(500, reply), 0);
+  fill(reply, 9);
+  EXPECT_EQ(wait(*b, b->push(server, reply)).ret, 0);
+  const std::vector<std::uint8_t> back = receive(*a, client, 500);
+  ASSERT_EQ(back.size(), 500u);
+  EXPECT_EQ(back[499], pattern(9, 499));
+  EXPECT_EQ(a->sga_free(sga), 0);
+  EXPECT_EQ(b->sga_free(reply), 0);
+  EXPECT_EQ(b->shutdown_write(listener), -ENOTCONN);
+  EXPECT_EQ(a->close(client), 0);
+  EXPECT_EQ(a->shutdown_write(client), -EBADF);
+  EXPECT_EQ(b->close(server), 0);
+}
+
 TEST_F(LibosSim, UdpPushtoAndPopCarryTheSender) {
   const int server = b->socket(AF_INET, SOCK_DGRAM, 0);
   ASSERT_EQ(b->bind(server, {{}, 7000}), 0);

@@ -1,7 +1,8 @@
 // `sluice accelerate [--config FILE | instance flags] -- PROGRAM ARGS...`: runs an unmodified program
 // with libsluice_preload.so, which moves its IPv4 TCP/UDP sockets onto a Sluice LibOS instance
 // (docs/accelerate.md). Contract: the program's exit code (128 + signal number if a signal ended
-// it); exit 2 for usage errors, before the program starts.
+// it); exit 2 for usage errors, before the program starts. --stats-file F: the library publishes
+// the instance's counters to F (SLUICE_STATS_FILE), as `sluice run --stats-file` does.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { InstanceConfig } from "@sluice/libos";
@@ -53,7 +54,6 @@ function sluiceConfig(flags: AccelerateFlags): string {
   if (flags.backend === undefined) throw new UsageError("give --config FILE or --backend with the instance flags");
   if (flags.backend === "kernel")
     throw new UsageError("accelerate needs a Sluice backend (xdp, dpdk, tap), not kernel");
-  if (flags.statsFile !== undefined) throw new UsageError("--stats-file is not supported by accelerate yet");
   const instance = instanceConfigFrom(flags as InstanceFlags);
   if (!instance) throw new UsageError("accelerate needs a Sluice backend");
   return JSON.stringify(libosConfigFrom(instance));
@@ -96,7 +96,10 @@ export function registerAccelerateCommand(program: Command): void {
     if (!existsSync(preloadLibraryPath))
       throw new Error(`${preloadLibraryPath} is missing: npm run build -w @sluice/native`);
     const preload = [preloadLibraryPath, process.env.LD_PRELOAD].filter(Boolean).join(" ");
-    const code = await runProgram(programArgv, { ...process.env, LD_PRELOAD: preload, SLUICE_CONFIG: config });
+    const env: NodeJS.ProcessEnv = { ...process.env, LD_PRELOAD: preload, SLUICE_CONFIG: config };
+    // The library publishes the instance's counters there, as `sluice run --stats-file` does.
+    if (flags.statsFile !== undefined) env.SLUICE_STATS_FILE = flags.statsFile;
+    const code = await runProgram(programArgv, env);
     throw new ProgramExit(code);
   });
 }

@@ -121,7 +121,12 @@ export function VersionForm({ appId }: { appId: number }) {
       {form.artifactKind === "program" && (
         <label>
           Command
-          <input name="command" value={form.command} onChange={set("command")} placeholder="redis-server --port 6379" />
+          <input
+            name="command"
+            value={form.command}
+            onChange={set("command")}
+            placeholder="/usr/bin/redis-server --port 6379"
+          />
         </label>
       )}
       <label>
