@@ -5,8 +5,10 @@
 // pg_try_advisory_xact_lock. A replica that does not get it skips the tick, so two replicas never drive rollouts
 // at the same time, and the lock goes away with the transaction even if the replica dies. Operator commands
 // (rollouts router) lock the rollout's row, so they and a tick on the same rollout run one after the other.
+
 import { apps, appVersions, type Database, type Executor, instances, rolloutSteps, rollouts } from "@sluice/db";
 import { asc, eq, inArray, sql } from "drizzle-orm";
+import { announce } from "../agents/runtime.js";
 import { allocate } from "../allocation/allocate.js";
 import { AllocationRefusedError } from "../allocation/errors.js";
 import { type AuditActor, recordAudit } from "../audit.js";
@@ -160,6 +162,7 @@ async function releaseInstance(db: Executor, instanceId: string, now: Date): Pro
     .where(eq(instances.id, instanceId))
     .returning({ id: instances.id, nodeId: instances.nodeId, appVersionId: instances.appVersionId });
   if (removed.length === 0) return; // Already gone (released by an operator): nothing to free.
+  await announce(db, { releasedInstance: instanceId });
   await recordAudit(db, SYSTEM, now, {
     action: "instance.release",
     targetKind: "instance",

@@ -1,18 +1,6 @@
 // Apps, their versions, the instances placed on nodes, and which cores and queues each instance owns.
 import { sql } from "drizzle-orm";
-import {
-  bigint,
-  boolean,
-  check,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  unique,
-  uuid,
-} from "drizzle-orm/pg-core";
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import { users } from "./auth.js";
 import { cpus, nicQueues, nics, nodes } from "./fleet.js";
 
@@ -111,24 +99,4 @@ export const allocations = pgTable(
     check("allocations_one_resource", sql`num_nonnulls(${table.cpuId}, ${table.queueId}) = 1`),
     index("allocations_instance_idx").on(table.instanceId),
   ],
-);
-
-export const statsSamples = pgTable(
-  "stats_samples",
-  {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    nodeId: uuid("node_id")
-      .notNull()
-      .references(() => nodes.id, { onDelete: "cascade" }),
-    instanceId: uuid("instance_id")
-      .notNull()
-      .references(() => instances.id, { onDelete: "cascade" }),
-    at: timestamp("at", { withTimezone: true }).notNull(),
-    rxPackets: bigint("rx_packets", { mode: "number" }).notNull(),
-    txPackets: bigint("tx_packets", { mode: "number" }).notNull(),
-    rxBytes: bigint("rx_bytes", { mode: "number" }).notNull(),
-    txBytes: bigint("tx_bytes", { mode: "number" }).notNull(),
-    drops: bigint("drops", { mode: "number" }).notNull(),
-  },
-  (table) => [index("stats_samples_instance_at_idx").on(table.instanceId, table.at)],
 );
