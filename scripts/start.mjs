@@ -56,8 +56,8 @@ const summary = spawnSync(process.execPath, [join(root, "apps/agent/bin/sluice.j
 log("this node:");
 for (const line of summary.stdout.trim().split("\n")) log(`  ${line}`);
 
-const nextBin = join(root, "node_modules/next/dist/bin/next");
-const web = start("web", process.execPath, [nextBin, "start", "-H", host, "-p", String(port)], {
+// apps/web/server.mjs: Next.js plus the direct path for agent calls, on one port (see docs/architecture.md).
+const web = start("web", process.execPath, [join(root, "apps/web/server.mjs"), "-H", host, "-p", String(port)], {
   cwd: join(root, "apps/web"),
   env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
 });

@@ -1,4 +1,4 @@
-// Starts the built app with `next start` on a free port, with its own state directory, and stops it.
+// Starts the built app with its server (apps/web/server.mjs: Next.js and the agent path) on a free port, with its own state directory, and stops it.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -46,11 +46,11 @@ export function removeStateDir(stateDir: string): void {
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const port = await freePort();
   const stateDir = options.stateDir ?? newStateDir();
-  const nextBin = fileURLToPath(import.meta.resolve("next/dist/bin/next"));
   const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", SLUICE_STATE_DIR: stateDir };
   delete env.DATABASE_URL;
   delete env.SLUICE_ADMIN_PASSWORD;
-  const child: ChildProcess = spawn(process.execPath, [nextBin, "start", "-H", "127.0.0.1", "-p", String(port)], {
+  const serverScript = join(appDir, "server.mjs");
+  const child: ChildProcess = spawn(process.execPath, [serverScript, "-H", "127.0.0.1", "-p", String(port)], {
     cwd: appDir,
     env: { ...env, ...options.env },
     stdio: ["ignore", "pipe", "inherit"],

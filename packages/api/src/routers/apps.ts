@@ -1,5 +1,6 @@
 // Apps and their versions. A version is an immutable spec (what to run, how, where, with how many cores and
 // queues); changing anything means creating a new version and rolling it out.
+
 import {
   activeRolloutPhases,
   apps,
@@ -16,6 +17,7 @@ import { TRPCError } from "@trpc/server";
 import { and, asc, count, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../audit.js";
+import { DEFAULT_MAX_ERROR_RATE } from "../rollouts/machine.js";
 import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
 
 const appName = z
@@ -61,6 +63,8 @@ export const versionInput = z.object({
   coresPerInstance: z.number().int().min(0, "not negative").max(256, "at most 256"),
   queuesPerInstance: z.number().int().min(0, "not negative").max(256, "at most 256"),
   allowSmtSharing: z.boolean().default(false),
+  /** The rollout health gate: the largest share of packets a new instance may drop (0..1). */
+  maxErrorRate: z.number().min(0, "not negative").max(1, "at most 1 (100 %)").default(DEFAULT_MAX_ERROR_RATE),
 });
 
 /**

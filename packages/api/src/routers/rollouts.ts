@@ -134,6 +134,7 @@ export const rolloutsRouter = router({
           canary: input.canary,
           healthTimeoutMs: input.healthTimeoutSeconds * 1000,
           requireTraffic: input.requireTraffic,
+          maxErrorRate: version.maxErrorRate,
         };
         const state = initialState(slots);
         const [row] = await tx

@@ -1,6 +1,18 @@
 // Apps, their versions, the instances placed on nodes, and which cores and queues each instance owns.
 import { sql } from "drizzle-orm";
-import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { users } from "./auth.js";
 import { cpus, nicQueues, nics, nodes } from "./fleet.js";
 
@@ -35,6 +47,8 @@ export const appVersions = pgTable(
     coresPerInstance: integer("cores_per_instance").notNull().default(1),
     queuesPerInstance: integer("queues_per_instance").notNull().default(1),
     allowSmtSharing: boolean("allow_smt_sharing").notNull().default(false),
+    /** The rollout health gate: the largest share of packets (dropped ÷ (received + dropped)) a new instance may drop. */
+    maxErrorRate: doublePrecision("max_error_rate").notNull().default(0.01),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
