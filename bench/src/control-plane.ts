@@ -1,4 +1,4 @@
-// The control plane under 1,000 agents: one `next start` (the built apps/web), agents that each heartbeat and
+// The control plane under 1,000 agents: one apps/web/server.mjs (the built apps/web), agents that each heartbeat and
 // report stats every second from a few load processes (real tRPC clients, real node credentials, one instance
 // each), on PGlite and then on a throwaway PostgreSQL (packages/db/scripts/with-postgres.mjs), one after the
 // other in one run. Measures API latency at the client (p50/p99 per procedure) and at the server (its histogram),
@@ -185,8 +185,9 @@ async function runBackend(kind: "pglite" | "postgres") {
     SLUICE_AGENT_PATH: agentPath,
   };
   if (kind === "postgres") env.DATABASE_URL = process.env.SLUICE_TEST_DATABASE_URL!;
-  progress(`${kind}: starting next start`);
-  const server: RunningServer = await startServer({ env });
+  progress(`${kind}: starting apps/web/server.mjs`);
+  // Start-up on a loaded 2-core box (Next.js, PGlite opening and migrating) can take well over 30 s.
+  const server: RunningServer = await startServer({ env, readyTimeoutMs: 180_000 });
   const work = mkdtempSync(join(tmpdir(), "sluice-bench-cp-"));
   try {
     const rssAtStart = metricValue(await metricsText(server.base), "process_resident_memory_bytes");

@@ -94,7 +94,11 @@ async function start(): Promise<ControlPlane> {
   const rolloutTicker = setInterval(() => {
     if (ticking) return;
     ticking = true;
-    tickRollouts(handle.db, new Date(), (instanceId) => live.store.hasReceived(instanceId))
+    // The error-rate gate looks at the last ten closed seconds of each new instance (rollouts/machine.ts).
+    const closed = live.closedSecond;
+    const errorRate = (instanceId: string) =>
+      closed === undefined ? null : live.store.errorRate(instanceId, closed - 9, closed);
+    tickRollouts(handle.db, new Date(), (instanceId) => live.store.hasReceived(instanceId), errorRate)
       .then((report) => {
         for (const failure of report.failed)
           console.error(`Sluice: rollout ${failure.id} step failed: ${failure.error}`);

@@ -80,8 +80,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await exited;
     },
   };
-  await server.waitFor("Ready", options.readyTimeoutMs);
-  // The control plane starts in the instrumentation hook; wait until its database is open.
-  await server.waitFor("Sluice: database", options.readyTimeoutMs);
+  // The control plane starts in the instrumentation hook, before the server listens: first the database is
+  // open, then "Ready". A server that does not come up is stopped rather than left behind.
+  try {
+    await server.waitFor("Sluice: database", options.readyTimeoutMs);
+    await server.waitFor("Ready", options.readyTimeoutMs);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
   return server;
 }

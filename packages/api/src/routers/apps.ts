@@ -19,6 +19,7 @@ import { z } from "zod";
 import { recordAudit } from "../audit.js";
 import { DEFAULT_MAX_ERROR_RATE } from "../rollouts/machine.js";
 import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
+import { labels } from "./inputs.js";
 
 const appName = z
   .string()
@@ -58,8 +59,9 @@ export const versionInput = z.object({
     .object({
       instancesPerNode: z.number().int().min(1, "at least 1").max(64, "at most 64"),
       nodeNames: z.array(z.string().trim().min(1).max(253)).max(1000).default([]),
+      nodeSelector: labels.default({}),
     })
-    .default({ instancesPerNode: 1, nodeNames: [] }),
+    .default({ instancesPerNode: 1, nodeNames: [], nodeSelector: {} }),
   coresPerInstance: z.number().int().min(0, "not negative").max(256, "at most 256"),
   queuesPerInstance: z.number().int().min(0, "not negative").max(256, "at most 256"),
   allowSmtSharing: z.boolean().default(false),

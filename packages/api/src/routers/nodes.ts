@@ -6,7 +6,7 @@ import { announce } from "../agents/runtime.js";
 import { loadNodeSnapshot } from "../allocation/snapshot.js";
 import { recordAudit } from "../audit.js";
 import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
-import { byId } from "./inputs.js";
+import { byId, labels } from "./inputs.js";
 
 type NodeState = (typeof nodes.$inferSelect)["state"];
 
@@ -83,9 +83,20 @@ export const nodesRouter = router({
           stateReason: nodes.stateReason,
           lastHeartbeatAt: nodes.lastHeartbeatAt,
           kernel: sql<string | null>`${nodes.inventory}->>'kernel'`,
+          labels: nodes.labels,
         })
         .from(nodes)
-        .where(search ? or(ilike(nodes.name, search), sql`${nodes.state}::text ilike ${search}`) : undefined)
+        .where(
+          search
+            ? or(
+                ilike(nodes.name, search),
+                sql`${nodes.state}::text ilike ${search}`,
+                // "env=prod" finds the nodes labelled so; a bare word finds it in any key or value.
+                sql`exists (select 1 from jsonb_each_text(${nodes.labels}) as label(key, value)
+                  where label.key || '=' || label.value ilike ${search})`,
+              )
+            : undefined,
+        )
         .orderBy(order(sortColumns[input.sort]), asc(nodes.name), asc(nodes.id));
       if (rows.length === 0) return [];
       const ids = rows.map((row) => row.id);
@@ -144,6 +155,7 @@ export const nodesRouter = router({
       stateReason: node.stateReason,
       lastHeartbeatAt: node.lastHeartbeatAt,
       joinedAt: node.joinedAt,
+      labels: node.labels,
       inventory: node.inventory,
       nics: snapshot.nics.map((nic) => {
         const row = nicRows.find((candidate) => candidate.id === nic.id)!;
@@ -157,6 +169,27 @@ export const nodesRouter = router({
   cordon: transitionProcedure("cordon"),
   uncordon: transitionProcedure("uncordon"),
   drain: transitionProcedure("drain"),
+
+  /** Replaces the node's labels (what app versions' node selectors match); audited with before and after. */
+  setLabels: operatorProcedure.input(z.object({ id: z.uuid(), labels })).mutation(({ ctx, input }) =>
+    ctx.db.transaction(async (tx) => {
+      const [before] = await tx
+        .select({ name: nodes.name, labels: nodes.labels })
+        .from(nodes)
+        .where(eq(nodes.id, input.id))
+        .for("update");
+      if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "no such node" });
+      await tx.update(nodes).set({ labels: input.labels }).where(eq(nodes.id, input.id));
+      await recordAudit(tx, ctx.actor, ctx.now(), {
+        action: "node.labels",
+        targetKind: "node",
+        targetId: input.id,
+        before: { name: before.name, labels: before.labels },
+        after: { labels: input.labels },
+      });
+      return { id: input.id, labels: input.labels };
+    }),
+  ),
 
   /** Revokes every credential of the node: its agent is refused from the next request on (rejoin with a token). */
   revokeCredential: operatorProcedure.input(byId).mutation(({ ctx, input }) =>

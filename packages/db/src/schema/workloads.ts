@@ -65,6 +65,8 @@ export interface Placement {
   instancesPerNode: number;
   /** Node names; empty means every node that can take instances (ready or degraded). */
   nodeNames: string[];
+  /** Labels a node must carry, all of them (absent or empty: no constraint). */
+  nodeSelector?: Record<string, string>;
 }
 
 export const instances = pgTable(
