@@ -91,6 +91,17 @@ describe("heartbeats", () => {
     expect(await heartbeatAt(nodeId)).toEqual(plane().now);
   });
 
+  it("lets a replica that has just started recognise an unchanged heartbeat from the stored digest", async () => {
+    const operator = await plane().userCaller("otto", "operator");
+    const { credential } = await plane().joinNode(operator, inventory);
+    const restarted = new TestControlPlane(plane().handle);
+    restarted.now = plane().now;
+    const agent = await restarted.caller({ bearer: credential, csrf: false });
+    expect(await agent.agent.heartbeat({ inventory })).toEqual({ state: "ready" });
+    expect(restarted.agents.heartbeats.counters).toMatchObject({ unchanged: 1, written: 0 });
+    expect(restarted.agents.heartbeats.pendingCount).toBe(1);
+  });
+
   it("writes a changed heartbeat in full at once", async () => {
     const operator = await plane().userCaller("otto", "operator");
     const { nodeId, agent } = await plane().joinNode(operator, inventory);

@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { type Database, nodes } from "@sluice/db";
 import type { Heartbeat } from "@sluice/proto";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { TtlCache } from "./ttl-cache.js";
 
 export type NodeState = (typeof nodes.$inferSelect)["state"];
@@ -46,6 +46,21 @@ export class HeartbeatRecorder {
     this.counters.unchanged += 1;
     this.pending.set(nodeId, at);
     return written.state;
+  }
+
+  /**
+   * For a node this replica holds nothing about (it started, or the entry expired): when the digest stored by
+   * the last full write equals this heartbeat's, remember it and note the time — one indexed read instead of a
+   * full write, so a restarted replica facing a whole fleet does not rewrite every inventory at once.
+   */
+  async unchangedInDatabase(db: Database, nodeId: string, digest: string, at: Date): Promise<NodeState | undefined> {
+    const [row] = await db
+      .select({ digest: nodes.heartbeatDigest, state: nodes.state })
+      .from(nodes)
+      .where(eq(nodes.id, nodeId));
+    if (!row || row.digest !== digest || row.state === "down" || row.state === "joining") return undefined;
+    this.written.set(nodeId, { digest, state: row.state }, at.getTime());
+    return this.unchanged(nodeId, digest, at);
   }
 
   /** After a full write. A note from before it is dropped: the full write stored a newer time. */

@@ -69,13 +69,26 @@ async function syncHardware(tx: Executor, nodeId: string, inventory: NodeInvento
     else await tx.delete(nics).where(eq(nics.id, nic.id));
   }
 
-  for (const cpu of inventory.cpus) {
-    const values = { numaNode: cpu.numaNode, smtSiblings: cpu.smtSiblings, isolated: cpu.isolated };
-    await tx
-      .insert(cpus)
-      .values({ nodeId, cpu: cpu.cpu, ...values })
-      .onConflictDoUpdate({ target: [cpus.nodeId, cpus.cpu], set: values });
-  }
+  // One statement for every CPU (a node can have hundreds), not one per CPU.
+  await tx
+    .insert(cpus)
+    .values(
+      inventory.cpus.map((cpu) => ({
+        nodeId,
+        cpu: cpu.cpu,
+        numaNode: cpu.numaNode,
+        smtSiblings: cpu.smtSiblings,
+        isolated: cpu.isolated,
+      })),
+    )
+    .onConflictDoUpdate({
+      target: [cpus.nodeId, cpus.cpu],
+      set: {
+        numaNode: sql`excluded.numa_node`,
+        smtSiblings: sql`excluded.smt_siblings`,
+        isolated: sql`excluded.isolated`,
+      },
+    });
   const goneCpus = await tx
     .select({ id: cpus.id, cpu: cpus.cpu })
     .from(cpus)

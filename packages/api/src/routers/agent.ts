@@ -61,7 +61,9 @@ export const agentRouter = router({
   heartbeat: agentProcedure.input(heartbeat).mutation(async ({ ctx, input }) => {
     const now = ctx.now();
     const digest = heartbeatDigest(input);
-    const known = ctx.agents.heartbeats.unchanged(ctx.node.id, digest, now);
+    const known =
+      ctx.agents.heartbeats.unchanged(ctx.node.id, digest, now) ??
+      (await ctx.agents.heartbeats.unchangedInDatabase(ctx.db, ctx.node.id, digest, now));
     if (known) return { state: known };
     const result = await ctx.db.transaction((tx) => applyHeartbeat(tx, ctx.node, input, now, digest));
     ctx.agents.heartbeats.remember(ctx.node.id, digest, result.state, now);
