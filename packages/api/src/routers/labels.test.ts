@@ -35,8 +35,11 @@ describe("node labels", () => {
     expect((await rejection(viewer.nodes.setLabels({ id, labels: { env: "prod" } }))).code).toBe("FORBIDDEN");
     const bad = await rejection(operator.nodes.setLabels({ id, labels: { "Env ": "prod", zone: "a b" } }));
     expect(bad.code).toBe("BAD_REQUEST");
-    const issues = (bad.cause as unknown as { issues: Array<{ path: PropertyKey[] }> }).issues;
-    expect(issues.map((issue) => issue.path.map(String).join("."))).toEqual(["labels.Env ", "labels.zone"]);
+    const issues = (bad.cause as unknown as { issues: Array<{ path: PropertyKey[]; message: string }> }).issues;
+    expect(issues.map((issue) => [issue.path.map(String).join("."), issue.message.split(":")[0]])).toEqual([
+      ["labels.Env ", 'key "Env "'],
+      ["labels.zone", "value of zone"],
+    ]);
     expect((await operator.nodes.get({ id })).labels).toEqual({});
   });
 
