@@ -1,4 +1,5 @@
-// `sluice run http --proto tcp` on AF_XDP against curl and wrk from Debian in a peer namespace.
+// `sluice run http --proto tcp` on AF_XDP against curl and wrk from Debian in a peer namespace, for
+// both implementations: native (C++) and `--impl ts` (@sluice/apps-ts on the queue API).
 import { createNetwork, type Network } from "@sluice/netns";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type SluiceProcess, startSluice } from "./support/sluice-process.js";
@@ -18,6 +19,7 @@ const httpArgs = [
   "--proto",
   "tcp",
 ];
+const IMPLS = ["native", "ts"] as const;
 
 describe("http over AF_XDP against curl and wrk", () => {
   let net: Network;
@@ -41,8 +43,8 @@ describe("http over AF_XDP against curl and wrk", () => {
     await net?.destroy();
   });
 
-  it("answers curl: GET /, GET /stats as JSON, 404 and 405", async () => {
-    sluice = await startSluice(net, "sluice", httpArgs);
+  it.each(IMPLS)("%s: answers curl: GET /, GET /stats as JSON, 404 and 405", async (impl) => {
+    sluice = await startSluice(net, "sluice", [...httpArgs, "--impl", impl]);
     expect(sluice.readyLine).toBe(`ready http tcp ${SLUICE_IP}:80 backend=xdp`);
     expect(await curl(`http://${SLUICE_IP}/`)).toBe("Hello from Sluice\n");
     const stats = JSON.parse(await curl(`http://${SLUICE_IP}/stats`)) as Record<string, Record<string, number>>;
@@ -68,8 +70,8 @@ describe("http over AF_XDP against curl and wrk", () => {
     });
   });
 
-  it("serves wrk -d 2 -c 4 with no socket errors", async () => {
-    sluice = await startSluice(net, "sluice", httpArgs);
+  it.each(IMPLS)("%s: serves wrk -d 2 -c 4 with no socket errors", async (impl) => {
+    sluice = await startSluice(net, "sluice", [...httpArgs, "--impl", impl]);
     const out = await net.exec("peer", ["wrk", "-d", "2", "-c", "4", "-t", "1", `http://${SLUICE_IP}/`], {
       timeoutMs: 60_000,
     });
