@@ -154,7 +154,9 @@ function watchFleet(base: string, cookie: string) {
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
 /** Least-squares slope of RSS over time, in MiB per second (NaN with fewer than two samples). */
-function rssSlope(samples: { atSecond: number; rssBytes: number }[]): number {
+function rssSlope(all: { atSecond: number; rssBytes: number }[]): number {
+  // A sample the server did not answer in time (a starved server) has no value; it is left out, not a zero.
+  const samples = all.filter((sample) => Number.isFinite(sample.rssBytes));
   const n = samples.length;
   if (n < 2) return Number.NaN;
   const meanX = samples.reduce((sum, s) => sum + s.atSecond, 0) / n;
