@@ -31,7 +31,7 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Reuse a state directory (to test restarts); a fresh one otherwise, removed by removeStateDir(). */
   stateDir?: string;
-  /** How long start-up (Ready, then the database) may take; 30 s each unless given. */
+  /** How long start-up (the database, then Ready) may take; 120 s unless given (a busy 2-core box, PGlite). */
   readyTimeoutMs?: number;
 }
 
@@ -83,8 +83,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // The control plane starts in the instrumentation hook, before the server listens: first the database is
   // open, then "Ready". A server that does not come up is stopped rather than left behind.
   try {
-    await server.waitFor("Sluice: database", options.readyTimeoutMs);
-    await server.waitFor("Ready", options.readyTimeoutMs);
+    const timeoutMs = options.readyTimeoutMs ?? 120_000;
+    await server.waitFor("Sluice: database", timeoutMs);
+    await server.waitFor("Ready", timeoutMs);
   } catch (error) {
     await server.stop();
     throw error;
