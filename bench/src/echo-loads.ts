@@ -14,6 +14,8 @@ export interface EchoRun {
   /** Round-trip percentiles; null for the bulk TCP load, which measures throughput only. */
   p50Us: number | null;
   p99Us: number | null;
+  /** Connections that were refused, reset or timed out (TCP echo loads), reported rather than hidden. */
+  failedConnections?: number;
 }
 
 export interface Target {
@@ -96,4 +98,103 @@ export function printRuns(runs: readonly EchoRun[]): void {
     console.log(
       `| ${r.server} | ${r.load} | ${r.window} | ${r.roundTripsPerSecond} | ${r.p50Us ?? "-"} | ${r.p99Us ?? "-"} |`,
     );
+}
+
+/**
+ * UDP round trips over `flows` flows at once: one `sluice bench udp-echo` kernel client per flow
+ * (each its own socket, so its own source port and flow hash), unpinned and blocking so they share
+ * the cores with the server fairly. Round trips/s is the sum; p50/p99 are the worst flow's.
+ */
+export async function udpFlowsLoad(
+  net: Network,
+  target: Target,
+  server: string,
+  flows: number,
+  window: number,
+  seconds: number,
+  size: number,
+): Promise<EchoRun> {
+  progress(`${server}: UDP echo, ${flows} kernel clients (one flow each), window ${window}, ${seconds}s`);
+  const client = (): Promise<{ round_trips_per_s: number; rtt_us: { p50: number; p99: number } }> =>
+    net
+      .exec(
+        "client",
+        [
+          process.execPath,
+          sluiceBin,
+          "bench",
+          "udp-echo",
+          "--target",
+          `${target.ip}:${target.port}`,
+          "--backend",
+          "kernel",
+          "--no-busy-poll",
+          "--window",
+          String(window),
+          "--size",
+          String(size),
+          "--duration",
+          String(seconds),
+        ],
+        { timeoutMs: (seconds + 60) * 1000 },
+      )
+      .then((out) => JSON.parse(out.stdout.trim().split("\n").at(-1)!));
+  const results = await Promise.all(Array.from({ length: flows }, client));
+  return {
+    server,
+    load: `udp (${flows} flows, sluice bench, kernel clients)`,
+    window,
+    roundTripsPerSecond: Math.round(results.reduce((sum, r) => sum + r.round_trips_per_s, 0)),
+    p50Us: Math.max(...results.map((r) => r.rtt_us.p50)),
+    p99Us: Math.max(...results.map((r) => r.rtt_us.p99)),
+  };
+}
+
+/** `sluice bench tcp-echo` on kernel sockets: `connections` connections, `window` messages in flight on each. */
+export async function tcpEchoLoad(
+  net: Network,
+  target: Target,
+  server: string,
+  connections: number,
+  window: number,
+  seconds: number,
+  size: number,
+): Promise<EchoRun> {
+  progress(`${server}: TCP echo, kernel client, ${connections} connections, window ${window}, ${seconds}s`);
+  const out = await net.exec(
+    "client",
+    [
+      process.execPath,
+      sluiceBin,
+      "bench",
+      "tcp-echo",
+      "--target",
+      `${target.ip}:${target.port}`,
+      "--backend",
+      "kernel",
+      "--no-busy-poll",
+      "--connections",
+      String(connections),
+      "--window",
+      String(window),
+      "--size",
+      String(size),
+      "--duration",
+      String(seconds),
+    ],
+    // Exit 1 when a connection failed: the JSON line still says how many, and the run is kept with that count.
+    { timeoutMs: (seconds + 60) * 1000, check: false },
+  );
+  const line = out.stdout.trim().split("\n").at(-1);
+  if (!line?.startsWith("{")) throw new Error(`TCP echo load failed: ${out.stderr.trim()}`);
+  const result = JSON.parse(line);
+  return {
+    server,
+    load: `tcp (${connections} connections, sluice bench, kernel client)`,
+    window,
+    roundTripsPerSecond: result.round_trips_per_s,
+    p50Us: result.rtt_us.p50,
+    p99Us: result.rtt_us.p99,
+    failedConnections: result.failed,
+  };
 }

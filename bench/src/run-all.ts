@@ -47,6 +47,12 @@ const MODULES: BenchModule[] = [
     "ts-echo.ts",
     benchDir,
   ),
+  scriptModule(
+    "multiqueue",
+    "Multi-queue: the native echo on 1 vs 2 shared-nothing instances (queues and cores), UDP flows and TCP at 16 connections",
+    "multiqueue.ts",
+    benchDir,
+  ),
 ];
 
 const args = process.argv.slice(2);

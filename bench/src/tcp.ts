@@ -11,7 +11,7 @@
 
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createNetwork, type Network } from "@sluice/netns";
 import { machine, progress, sluiceBin, startServer, writeResults } from "./harness.js";
@@ -25,6 +25,11 @@ const quick = args.includes("--quick");
 const seconds = quick ? 2 : 5;
 const bulkBytes = (quick ? 256 : 1024) * 1024 * 1024;
 const size = 64;
+// Bulk runs give Sluice's sockets the buffers the kernel's autotuning lets iperf3's grow to
+// (net.ipv4.tcp_wmem / tcp_rmem maximum: 4 MiB / 6 MiB by default), so both sides may keep the same
+// bandwidth-delay product in flight; read from the namespace and recorded in the results. Four
+// connection slots keep the stack's buffer budget (slots x both buffers) at 32 MiB.
+const bulkConnections = ["--tcp-connections", "4"];
 
 interface LatencyRun {
   name: string;
@@ -141,6 +146,8 @@ const sluiceClient = ["--backend", "xdp", "--iface", "eth0", "--ip", `${CLIENT}/
 
 let cost: Record<string, unknown> = {};
 
+// The box is shared: the load average says how much the numbers of this run can be trusted.
+const loadAtStart = loadavg();
 const net = await createNetwork({ hosts: ["server", "client"] });
 try {
   for (const host of ["server", "client"]) await net.setOffloads(host, { tx: false, tso: false, gso: false });
@@ -187,6 +194,12 @@ try {
     await tcpEcho(net, "Sluice pair", "sluice echo (AF_XDP)", sluiceClient, connections);
   await server.stop();
 
+  const kernelBuffers = (await net.exec("server", ["sysctl", "-n", "net.ipv4.tcp_wmem", "net.ipv4.tcp_rmem"])).stdout
+    .trim()
+    .split("\n")
+    .map((line) => Number(line.trim().split(/\s+/).at(-1)));
+  const bulkBuffer = Math.min(...kernelBuffers);
+  const bulkFlags = ["--tcp-buffer", String(bulkBuffer), ...bulkConnections];
   const stream = async (extra: string[]) => {
     const out = await net.exec(
       "client",
@@ -199,20 +212,20 @@ try {
         `${SERVER}:9`,
         "--bytes",
         String(bulkBytes),
-      ].concat(["--core", "1", ...sluiceClient, ...extra]),
+      ].concat(["--core", "1", ...sluiceClient, ...bulkFlags, ...extra]),
       { timeoutMs: 300_000 },
     );
     return JSON.parse(out.stdout.trim().split("\n").at(-1)!);
   };
   progress(`Sluice pair: sluice bench tcp-stream ${bulkBytes} bytes to sluice sink`);
-  server = await startServer(net, "server", sluiceServer("sink", 9), /^ready /m);
+  server = await startServer(net, "server", sluiceServer("sink", 9, bulkFlags), /^ready /m);
   const spinning = await stream([]);
   bulk.push({ name: "Sluice pair (tcp-stream → sink)", offloads: "off", gbitPerSecond: spinning.throughput_gbit_s });
   await server.stop();
 
   // CPU per segment: both ends sleep when idle, so the sink's CPU time is the work it did.
   progress("Sluice pair: CPU per segment of the sink (no busy-poll), with a perf profile");
-  const sink = net.spawn("server", sluiceServer("sink", 9, ["--no-busy-poll"]));
+  const sink = net.spawn("server", sluiceServer("sink", 9, [...bulkFlags, "--no-busy-poll"]));
   let sinkOut = "";
   sink.stdout!.on("data", (chunk: Buffer) => {
     sinkOut += chunk.toString();
@@ -224,6 +237,11 @@ try {
   const perf = spawn("perf", ["record", "-q", "-e", "cpu-clock", "-F", "2000", "-p", String(sink.pid), "-o", perfData]);
   const cpuBefore = statOf();
   const sleeping = await stream(["--no-busy-poll"]);
+  bulk.push({
+    name: "Sluice pair (tcp-stream → sink), no busy-poll",
+    offloads: "off",
+    gbitPerSecond: sleeping.throughput_gbit_s,
+  });
   const cpuAfter = statOf();
   const perfDone = new Promise((resolve) => perf.on("exit", resolve));
   perf.kill("SIGINT");
@@ -247,6 +265,7 @@ try {
     method:
       "sink process CPU time (utime+stime, all threads) over one no-busy-poll bulk transfer, divided by TCP segments received and sent by the sink",
     bytes: bulkBytes,
+    socketBufferBytes: bulkBuffer,
     gbitPerSecondNoBusyPoll: sleeping.throughput_gbit_s,
     cpuSeconds: cpuAfter - cpuBefore,
     segmentsReceived: counters.tcp?.rx_segments,
@@ -269,7 +288,8 @@ const spinningKernelEchoes = find(echoes, "kernel pair, busy-poll");
 const sluiceEchoes = find(echoes, "Sluice pair");
 const iperfOff = bulk.find((b) => b.name.startsWith("kernel") && b.offloads === "off");
 const iperfOn = bulk.find((b) => b.name.startsWith("kernel") && b.offloads === "on");
-const sluiceBulk = bulk.find((b) => b.name.startsWith("Sluice"));
+const sluiceBulk = bulk.find((b) => b.name === "Sluice pair (tcp-stream → sink)");
+const sluiceBulkSleeping = bulk.find((b) => b.name.endsWith("no busy-poll"));
 const ratios = {
   p50RttSluicePairOverKernelPairSockperf: ratio(sluicePair?.p50Us, kernelSockperf?.p50Us),
   p50RttSluicePairOverKernelPairSameClient: ratio(sluicePair?.p50Us, kernelBench?.p50Us),
@@ -284,6 +304,7 @@ const ratios = {
   ),
   bulkSluicePairOverIperf3OffloadsOff: ratio(sluiceBulk?.gbitPerSecond, iperfOff?.gbitPerSecond),
   bulkSluicePairOverIperf3OffloadsOn: ratio(sluiceBulk?.gbitPerSecond, iperfOn?.gbitPerSecond),
+  bulkSluicePairNoBusyPollOverIperf3OffloadsOff: ratio(sluiceBulkSleeping?.gbitPerSecond, iperfOff?.gbitPerSecond),
 };
 const targets = {
   p50RttSluicePairOverKernelPairSockperf: "<= 0.3",
@@ -294,6 +315,7 @@ const file = writeResults("tcp", {
   bench: "tcp",
   date: new Date().toISOString(),
   machine: machine(),
+  loadAverage: { start: loadAtStart, end: loadavg() },
   seconds,
   size,
   // One row per measurement for the report (bench/src/report/script-module.ts).
@@ -322,4 +344,9 @@ console.log("|---|---|---:|");
 for (const r of bulk) console.log(`| ${r.name} | ${r.offloads} | ${r.gbitPerSecond.toFixed(3)} |`);
 console.log(`\nratios: ${JSON.stringify(ratios, null, 2)}\ntargets: ${JSON.stringify(targets)}`);
 console.log(`cost: ${JSON.stringify(cost, null, 2)}`);
+console.log(
+  `load average (1, 5, 15 min) at start ${loadAtStart.map((l) => l.toFixed(1)).join(" ")}, at end ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
 console.log(`results: ${file}`);

@@ -14,6 +14,12 @@ export interface NativeVersions {
 }
 
 /** Shapes are validated and documented in @sluice/libos (native-apps.ts); the binding checks them again. */
+export interface RunningQueuesHandle {
+  readonly devices: RunningAppHandle["device"][];
+  /** Stops every instance; one counter report per instance, in the order they were given. */
+  stop(): Record<string, Record<string, number>>[];
+}
+
 export interface RunningAppHandle {
   readonly device: {
     backend: string;
@@ -102,6 +108,8 @@ export interface NativeBinding {
   ) => NativeRequestService;
   libosConstants: LibosConstants;
   startApp(instance: object, app: object): RunningAppHandle;
+  /** One shared-nothing instance per element of `instances` (each its own queue and core). */
+  startAppOnQueues(instances: object[], app: object): RunningQueuesHandle;
   startKernelApp(app: object): RunningAppHandle;
   runEchoBench(
     instance: object,

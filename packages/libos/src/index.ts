@@ -11,13 +11,17 @@ export {
   type KernelAppConfig,
   type KernelClientConfig,
   type NativeAppName,
+  type QueueCounterReport,
   type RunningApp,
+  type RunningQueues,
   runEchoBench,
   runTcpEchoBench,
   runTcpStreamBench,
   type StackBackend,
   startKernelApp,
   startNativeApp,
+  startNativeAppOnQueues,
+  sumCounterGroups,
   type TcpEchoBenchConfig,
   type TcpEchoBenchResult,
   type TcpStreamBenchConfig,
@@ -43,4 +47,4 @@ export {
   type SocketOption,
   type WaitOptions,
 } from "./queue/index.js";
-export { type InstanceStats, readInstanceStats } from "./stats.js";
+export { type InstanceStats, type QueueStats, readInstanceStats } from "./stats.js";

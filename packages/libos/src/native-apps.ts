@@ -97,6 +97,55 @@ export function startNativeApp(instance: InstanceConfig, app: AppConfig): Runnin
   return callNative(() => loadNative().startApp(instance, app));
 }
 
+/** Counters of an app on several queues: the sum, and each queue's own. */
+export interface QueueCounterReport {
+  total: CounterGroups;
+  queues: { queue: number; core?: number; counters: CounterGroups }[];
+}
+
+export interface RunningQueues {
+  /** One device per instance, in the order the instances were given. */
+  readonly devices: DeviceDescription[];
+  /** Stops every instance's thread and releases every queue. */
+  stop(): QueueCounterReport;
+}
+
+/** Adds counters of the same group and name (e.g. the queues of one app). */
+export function sumCounterGroups(reports: CounterGroups[]): CounterGroups {
+  const total: CounterGroups = {};
+  for (const report of reports) {
+    for (const [group, values] of Object.entries(report)) {
+      total[group] ??= {};
+      const sum = total[group];
+      for (const [name, value] of Object.entries(values)) sum[name] = (sum[name] ?? 0) + value;
+    }
+  }
+  return total;
+}
+
+/**
+ * The app on N shared-nothing stack instances, one per element of `instances` (each names its own
+ * queue and core; everything else, address and MAC included, is the same). Every device is opened
+ * before any instance starts: a queue that cannot be bound fails the whole call and leaves nothing open.
+ */
+export function startNativeAppOnQueues(instances: InstanceConfig[], app: AppConfig): RunningQueues {
+  const handle = callNative(() => loadNative().startAppOnQueues(instances, app));
+  return {
+    devices: handle.devices,
+    stop: () => {
+      const reports = callNative(() => handle.stop());
+      return {
+        total: sumCounterGroups(reports),
+        queues: reports.map((counters, index) => ({
+          queue: instances[index]!.queue,
+          ...(instances[index]!.core !== undefined ? { core: instances[index]!.core } : {}),
+          counters,
+        })),
+      };
+    },
+  };
+}
+
 export function startKernelApp(app: KernelAppConfig): RunningApp {
   return callNative(() => loadNative().startKernelApp(app));
 }

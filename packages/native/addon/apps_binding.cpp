@@ -134,6 +134,62 @@ Napi::Value StartApp(const Napi::CallbackInfo& info) {
   }
 }
 
+/// The JS handle of an app on several queues: `devices` and `stop()` → one counter report per queue.
+class RunningQueues : public Napi::ObjectWrap<RunningQueues> {
+ public:
+  static Napi::FunctionReference* constructor;
+
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "RunningQueues", {InstanceMethod<&RunningQueues::Stop>("stop")});
+  }
+
+  explicit RunningQueues(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RunningQueues>(info) {}
+
+  static Napi::Object Wrap(Napi::Env env, std::unique_ptr<apps::HostedQueues> apps) {
+    Napi::Object object = constructor->New({});
+    Napi::Array devices = Napi::Array::New(env, apps->devices().size());
+    for (std::uint32_t i = 0; i < apps->devices().size(); ++i) devices.Set(i, device_to_js(env, apps->devices()[i]));
+    object.Set("devices", devices);
+    Unwrap(object)->apps_ = std::move(apps);
+    return object;
+  }
+
+ private:
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    if (!apps_) throw_invalid(info.Env(), "the app is already stopped");
+    try {
+      const auto reports = apps_->stop();
+      apps_.reset();
+      Napi::Array out = Napi::Array::New(info.Env(), reports.size());
+      for (std::uint32_t i = 0; i < reports.size(); ++i) out.Set(i, report_to_js(info.Env(), reports[i]));
+      return out;
+    } catch (...) {
+      apps_.reset();
+      rethrow_as_js(info.Env());
+    }
+  }
+
+  std::unique_ptr<apps::HostedQueues> apps_;
+};
+
+Napi::FunctionReference* RunningQueues::constructor = nullptr;
+
+Napi::Value StartAppOnQueues(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!info[0].IsArray()) throw_invalid(env, "instances must be an array of instance configurations");
+  const auto list = info[0].As<Napi::Array>();
+  std::vector<runtime::InstanceConfig> instances;
+  for (std::uint32_t i = 0; i < list.Length(); ++i) {
+    instances.push_back(instance_config_from_js(required_object(list.Get(i), "instances[i]")));
+  }
+  const auto spec = app_spec_from_js(required_object(info[1], "app"));
+  try {
+    return RunningQueues::Wrap(env, apps::host_stack_app_on_queues(instances, spec));
+  } catch (...) {
+    rethrow_as_js(env);
+  }
+}
+
 Napi::Value StartKernelApp(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const Napi::Object js = required_object(info[0], "app");
@@ -243,7 +299,9 @@ Napi::Value RunEchoBench(const Napi::CallbackInfo& info) {
 
 void register_apps_binding(Napi::Env env, Napi::Object exports) {
   RunningApp::constructor = new Napi::FunctionReference(Napi::Persistent(RunningApp::Define(env)));
+  RunningQueues::constructor = new Napi::FunctionReference(Napi::Persistent(RunningQueues::Define(env)));
   exports.Set("startApp", Napi::Function::New(env, StartApp));
+  exports.Set("startAppOnQueues", Napi::Function::New(env, StartAppOnQueues));
   exports.Set("startKernelApp", Napi::Function::New(env, StartKernelApp));
   exports.Set("runEchoBench", Napi::Function::New(env, RunEchoBench));
 }

@@ -1,6 +1,8 @@
 #include "apps/hosting.hpp"
 
 #include <atomic>
+#include <exception>
+#include <vector>
 
 #include "apps/buffered_tcp_server.hpp"
 #include "apps/http/http_service.hpp"
@@ -41,18 +43,20 @@ std::unique_ptr<runtime::App> make_app(const AppSpec& spec, const runtime::Count
   throw Error(EINVAL, "unknown app \"" + spec.app + "\" over udp; udp serves echo and sockperf");
 }
 
-class HostedStackApp final : public HostedApp {
+/// One app on one stack instance: opened at construction, run on its own pinned thread by start().
+class StackAppRun {
  public:
-  HostedStackApp(const runtime::InstanceConfig& config, const AppSpec& spec)
-      : instance_(runtime::open_instance(config)), app_(make_app(spec, counters_)), info_(instance_->device().info()) {
+  StackAppRun(const runtime::InstanceConfig& config, const AppSpec& spec)
+      : config_(config), instance_(runtime::open_instance(config)), app_(make_app(spec, counters_)),
+        info_(instance_->device().info()) {
     runtime::add_instance_counters(counters_, *instance_);
     app_->describe_counters(counters_);
-    runtime::LoopOptions options{.busy_poll = config.busy_poll};
-    if (!config.stats_path.empty()) {
-      stats_ = std::make_unique<runtime::StatsFile>(config.stats_path, counters_);
-      options.stats = stats_.get();
-    }
-    runner_.start(config.core, [this, options](const std::atomic<bool>& stop, const runtime::BackgroundRunner::Ready& ready) {
+  }
+
+  /// Returns once the app is serving; `stats` (may be null) is published by this run's thread alone.
+  void start(runtime::StatsFile* stats) {
+    const runtime::LoopOptions options{.busy_poll = config_.busy_poll, .stats = stats};
+    runner_.start(config_.core, [this, options](const std::atomic<bool>& stop, const runtime::BackgroundRunner::Ready& ready) {
       app_->start(monotonic_now(), *instance_);
       ready();
       runtime::run_event_loop(*instance_, *app_, options, stop);
@@ -60,9 +64,8 @@ class HostedStackApp final : public HostedApp {
     });
   }
 
-  const device::DeviceInfo& device() const override { return info_; }
-
-  runtime::CounterReport stop() override {
+  /// Joins the thread (rethrowing what the loop ended with) and closes the device.
+  runtime::CounterReport stop() {
     runner_.stop();
     instance_->device().counters();  // some devices refresh kernel-side statistics here
     runtime::CounterReport report = counters_.report();
@@ -70,13 +73,91 @@ class HostedStackApp final : public HostedApp {
     return report;
   }
 
+  const device::DeviceInfo& device() const { return info_; }
+  const runtime::CounterTable& counters() const { return counters_; }
+  int core() const { return config_.core; }
+
  private:
+  runtime::InstanceConfig config_;
+  runtime::CounterTable counters_;  // before app_: apps may keep a pointer to it (http's /stats)
   std::unique_ptr<runtime::StackInstance> instance_;
   std::unique_ptr<runtime::App> app_;
   device::DeviceInfo info_;
-  runtime::CounterTable counters_;
-  std::unique_ptr<runtime::StatsFile> stats_;
   runtime::BackgroundRunner runner_;
+};
+
+class HostedStackApp final : public HostedApp {
+ public:
+  HostedStackApp(const runtime::InstanceConfig& config, const AppSpec& spec) : run_(config, spec) {
+    if (!config.stats_path.empty()) stats_ = std::make_unique<runtime::StatsFile>(config.stats_path, run_.counters());
+    run_.start(stats_.get());
+  }
+
+  const device::DeviceInfo& device() const override { return run_.device(); }
+  runtime::CounterReport stop() override { return run_.stop(); }
+
+ private:
+  std::unique_ptr<runtime::StatsFile> stats_;  // declared first: outlives run_'s thread
+  StackAppRun run_;
+};
+
+/// N shared-nothing runs, one per (queue, core); they share only the stats file, each writing its own block.
+class HostedQueueApps final : public HostedQueues {
+ public:
+  HostedQueueApps(const std::vector<runtime::InstanceConfig>& configs, const AppSpec& spec) {
+    // All devices are opened before any loop starts, so a queue that cannot be bound fails the whole
+    // request cleanly (the runs opened so far close their sockets as this constructor unwinds).
+    for (const runtime::InstanceConfig& config : configs) {
+      runs_.push_back(std::make_unique<StackAppRun>(config, spec));
+      devices_.push_back(runs_.back()->device());
+    }
+    std::vector<std::unique_ptr<runtime::StatsFile>> blocks;
+    if (!configs.front().stats_path.empty()) {
+      std::vector<runtime::QueueCounters> tables;
+      for (const auto& run : runs_) tables.push_back({run->device().queue, run->core(), &run->counters()});
+      blocks = runtime::StatsFile::create_per_queue(configs.front().stats_path, tables);
+    }
+    for (std::size_t i = 0; i < runs_.size(); ++i) {
+      runtime::StatsFile* block = blocks.empty() ? nullptr : blocks[i].get();
+      if (block != nullptr) stats_.push_back(std::move(blocks[i]));
+      try {
+        runs_[i]->start(block);
+      } catch (...) {
+        stop();
+        throw;
+      }
+    }
+  }
+
+  ~HostedQueueApps() override {
+    try {
+      stop();
+    } catch (...) {
+      // Destructors must not throw; stop() is the way to see a failure.
+    }
+  }
+
+  const std::vector<device::DeviceInfo>& devices() const override { return devices_; }
+
+  std::vector<runtime::CounterReport> stop() override {
+    std::vector<runtime::CounterReport> reports;
+    std::exception_ptr failure;
+    for (auto& run : runs_) {
+      try {
+        reports.push_back(run->stop());
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    runs_.clear();
+    if (failure) std::rethrow_exception(failure);
+    return reports;
+  }
+
+ private:
+  std::vector<std::unique_ptr<runtime::StatsFile>> stats_;  // declared first: outlives the runs' threads
+  std::vector<std::unique_ptr<StackAppRun>> runs_;
+  std::vector<device::DeviceInfo> devices_;
 };
 
 class HostedKernelEcho final : public HostedApp {
@@ -149,6 +230,29 @@ class HostedKernelTcp final : public HostedApp {
 
 std::unique_ptr<HostedApp> host_stack_app(const runtime::InstanceConfig& instance, const AppSpec& spec) {
   return std::make_unique<HostedStackApp>(instance, spec);
+}
+
+std::unique_ptr<HostedQueues> host_stack_app_on_queues(const std::vector<runtime::InstanceConfig>& instances,
+                                                      const AppSpec& spec) {
+  if (instances.empty()) throw Error(EINVAL, "no queues given");
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    // Before any device is touched: a bad core must not cost an XDP attach and detach per queue.
+    if (instances[i].core >= 0) runtime::check_core_usable(instances[i].core);
+    for (std::size_t j = 0; j < i; ++j) {
+      if (instances[i].device.queue == instances[j].device.queue) {
+        throw Error(EINVAL, "queue " + std::to_string(instances[i].device.queue) + " is given twice");
+      }
+      if (instances[i].core >= 0 && instances[i].core == instances[j].core) {
+        throw Error(EINVAL, "core " + std::to_string(instances[i].core) + " is given to two queues");
+      }
+    }
+  }
+  if (instances.size() == 1) {
+    return std::make_unique<HostedQueueApps>(instances, spec);
+  }
+  std::vector<runtime::InstanceConfig> configs = instances;
+  for (runtime::InstanceConfig& config : configs) config.learn_neighbours_from_ipv4 = true;
+  return std::make_unique<HostedQueueApps>(configs, spec);
 }
 
 std::unique_ptr<HostedApp> host_kernel_app(const std::string& address, bool busy_poll, int core, const AppSpec& spec) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "apps/echo_load.hpp"
 #include "apps/kv/store.hpp"
@@ -26,6 +27,21 @@ class HostedApp {
   virtual const device::DeviceInfo& device() const = 0;
   virtual runtime::CounterReport stop() = 0;
 };
+
+/// The same app on N shared-nothing instances, one per (queue, core): each its own device socket,
+/// stack, pools, counters and pinned thread. stop() returns each instance's counters in order.
+class HostedQueues {
+ public:
+  virtual ~HostedQueues() = default;
+  virtual const std::vector<device::DeviceInfo>& devices() const = 0;
+  virtual std::vector<runtime::CounterReport> stop() = 0;
+};
+
+/// Opens every instance first (all or none), then starts one pinned loop each. With a stats path
+/// (taken from the first config) the file holds one block per queue. Instances of a multi-queue app
+/// learn neighbours from IPv4 frames, since a peer's ARP answers reach one queue only.
+std::unique_ptr<HostedQueues> host_stack_app_on_queues(const std::vector<runtime::InstanceConfig>& instances,
+                                                      const AppSpec& spec);
 
 /// Opens the instance, binds the app, and starts the loop; throws sluice::Error on any failure.
 std::unique_ptr<HostedApp> host_stack_app(const runtime::InstanceConfig& instance, const AppSpec& spec);

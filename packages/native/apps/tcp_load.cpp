@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace sluice::apps {
 
@@ -15,32 +16,40 @@ std::uint64_t pattern_word(std::uint64_t index) {
   return z ^ (z >> 31);
 }
 
-std::uint8_t pattern_byte(std::uint64_t offset) {
-  return static_cast<std::uint8_t>(pattern_word(offset / 8) >> ((offset % 8) * 8));
+const std::vector<std::uint8_t>& pattern_period() {
+  static const std::vector<std::uint8_t> period = [] {
+    std::vector<std::uint8_t> bytes(kStreamPatternPeriod);
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      bytes[i] = static_cast<std::uint8_t>(pattern_word(i / 8) >> ((i % 8) * 8));
+    }
+    return bytes;
+  }();
+  return period;
 }
 }  // namespace
 
+std::span<const std::uint8_t> stream_pattern_at(std::uint64_t offset, std::size_t max) {
+  const std::size_t at = static_cast<std::size_t>(offset % kStreamPatternPeriod);
+  return std::span(pattern_period()).subspan(at, std::min(max, kStreamPatternPeriod - at));
+}
+
 void fill_stream_pattern(std::uint64_t offset, std::span<std::uint8_t> out) {
-  std::size_t i = 0;
-  for (; i < out.size() && (offset + i) % 8 != 0; ++i) out[i] = pattern_byte(offset + i);
-  for (; i + 8 <= out.size(); i += 8) {
-    const std::uint64_t word = pattern_word((offset + i) / 8);
-    for (std::size_t b = 0; b < 8; ++b) out[i + b] = static_cast<std::uint8_t>(word >> (b * 8));
+  for (std::size_t done = 0; done < out.size();) {
+    const auto piece = stream_pattern_at(offset + done, out.size() - done);
+    std::memcpy(out.data() + done, piece.data(), piece.size());
+    done += piece.size();
   }
-  for (; i < out.size(); ++i) out[i] = pattern_byte(offset + i);
 }
 
 std::int64_t find_stream_mismatch(std::uint64_t offset, std::span<const std::uint8_t> in) {
-  std::uint8_t expected[4096];
   for (std::size_t done = 0; done < in.size();) {
-    const std::size_t n = std::min(in.size() - done, sizeof expected);
-    fill_stream_pattern(offset + done, std::span(expected, n));
-    if (std::memcmp(expected, in.data() + done, n) != 0) {
-      for (std::size_t i = 0; i < n; ++i) {
+    const auto expected = stream_pattern_at(offset + done, in.size() - done);
+    if (std::memcmp(expected.data(), in.data() + done, expected.size()) != 0) {
+      for (std::size_t i = 0; i < expected.size(); ++i) {
         if (expected[i] != in[done + i]) return static_cast<std::int64_t>(offset + done + i);
       }
     }
-    done += n;
+    done += expected.size();
   }
   return -1;
 }

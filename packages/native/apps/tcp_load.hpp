@@ -38,8 +38,16 @@ struct TcpStreamResult {
 /// Echo messages are this long at least: EchoLoad's stamp.
 constexpr std::uint32_t kTcpEchoMinSize = EchoLoad::kStampSize;
 
-/// Fills `out` with the stream's pseudo-random bytes starting at stream `offset`, so the echo can be
-/// checked without keeping what was sent.
+/// The stream's pseudo-random bytes repeat with this period: odd, so no segment or buffer size lines
+/// up with it, and larger than any window the benches use, so a misplaced, duplicated or reordered
+/// segment still shows in the echo check.
+constexpr std::size_t kStreamPatternPeriod = (4u << 20) + 4093;
+/// The stream's bytes from stream `offset` on, as much as is contiguous (up to the period's end) and
+/// at most `max` bytes: a bulk sender sends straight from here instead of generating bytes per send,
+/// as iperf3 sends one buffer over and over. Generated once, on first use.
+std::span<const std::uint8_t> stream_pattern_at(std::uint64_t offset, std::size_t max);
+/// Fills `out` with the stream's bytes starting at stream `offset`, so the echo can be checked
+/// without keeping what was sent.
 void fill_stream_pattern(std::uint64_t offset, std::span<std::uint8_t> out);
 /// Offset of the first byte of `in` (which starts at stream `offset`) that is not the pattern, or -1.
 std::int64_t find_stream_mismatch(std::uint64_t offset, std::span<const std::uint8_t> in);

@@ -16,14 +16,14 @@ double seconds_between(Instant from, Instant to) { return static_cast<double>((t
 }  // namespace
 
 TcpStreamClient::TcpStreamClient(socket::Endpoint target, const TcpStreamOptions& options, std::atomic<bool>& done)
-    : target_(target), options_(options), done_(done), chunk_(kChunk), incoming_(kChunk) {}
+    : target_(target), options_(options), done_(done), incoming_(kChunk) {}
 
 void TcpStreamClient::start(Instant now, runtime::StackInstance& instance) {
   iface::Interface& stack = instance.interface();
   id_ = stack.tcp_connect(now, target_);
   if (id_ < 0) throw_errno(-id_, "cannot open a TCP connection");
   started_ = now;
-  fill_stream_pattern(0, chunk_);
+  stream_pattern_at(0, 0);  // the pattern is generated now, not while the clock runs
 }
 
 void TcpStreamClient::step(Instant now, runtime::StackInstance& instance) {
@@ -57,13 +57,8 @@ void TcpStreamClient::step(Instant now, runtime::StackInstance& instance) {
 
 void TcpStreamClient::send(Instant now, iface::Interface& stack) {
   while (bytes_sent_ < options_.bytes) {
-    if (bytes_sent_ == chunk_offset_ + chunk_.size()) {
-      chunk_offset_ = bytes_sent_;
-      fill_stream_pattern(chunk_offset_, chunk_);
-    }
-    const std::uint64_t in_chunk = bytes_sent_ - chunk_offset_;
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_.size() - in_chunk, options_.bytes - bytes_sent_));
-    const long sent = stack.tcp_send(now, id_, std::span(chunk_).subspan(static_cast<std::size_t>(in_chunk), n));
+    const auto left = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, options_.bytes - bytes_sent_));
+    const long sent = stack.tcp_send(now, id_, stream_pattern_at(bytes_sent_, left));
     if (sent == -EAGAIN) return;  // the writable event brings us back
     if (sent < 0) {
       finish(now, static_cast<int>(-sent));

@@ -30,9 +30,7 @@ class TcpStreamClient final : public runtime::App {
   socket::Endpoint target_;
   TcpStreamOptions options_;
   std::atomic<bool>& done_;
-  std::vector<std::uint8_t> chunk_;  ///< the pattern from chunk_offset_ on
   std::vector<std::uint8_t> incoming_;
-  std::uint64_t chunk_offset_ = 0;
   int id_ = -1;
   bool connected_ = false;
   bool shut_down_ = false;

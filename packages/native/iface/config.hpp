@@ -32,6 +32,10 @@ struct InterfaceConfig {
   Duration arp_entry_lifetime = Duration::seconds(60);
   std::uint32_t arp_pending_per_address = 8;  ///< frames waiting for one address
   std::uint32_t arp_pending_total = 64;       ///< frames waiting for any address
+  /// Also learn an on-link sender's MAC from the IPv4 frames it sends us. Multi-queue instances need
+  /// it: the NIC steers a peer's ARP replies to one queue only, so the instance that asked may never
+  /// see the answer, while every instance sees the peer's own frames.
+  bool learn_neighbours_from_ipv4 = false;
 
   // IPv4 reassembly: slots of reassembly_max_datagram bytes each, allocated up front.
   std::uint32_t reassembly_slots = 4;

@@ -54,6 +54,7 @@ struct InterfaceCounters {
   std::uint64_t arp_not_for_us = 0;          ///< valid ARP whose target is another host
   std::uint64_t arp_address_conflicts = 0;   ///< someone else claims our address
   std::uint64_t arp_cache_full = 0;          ///< no entry could be made (all static or resolving)
+  std::uint64_t arp_learned_from_ipv4 = 0;   ///< neighbours learned or refreshed from their IPv4 frames
   std::uint64_t drop_arp_pending_full = 0;   ///< frame not queued: per-address or total bound
   std::uint64_t drop_arp_failed = 0;         ///< queued frames dropped when resolution timed out
 

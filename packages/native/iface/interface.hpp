@@ -169,6 +169,7 @@ class Interface {
   void handle_arp(Instant now, const device::Frame& frame, std::span<std::uint8_t> arp_bytes);
   void send_arp_request(wire::Ipv4Address target);
   void resolve(Instant now, ArpEntry& entry, const wire::MacAddress& mac);
+  void learn_from_ipv4(Instant now, wire::Ipv4Address source, const wire::MacAddress& mac);
   void fail_resolution(ArpEntry& entry);
   void poll_arp(Instant now);
   /// Frame with the destination MAC written, queued behind an ARP request, or dropped.

@@ -113,6 +113,24 @@ void Interface::poll_arp(Instant now) {
   }
 }
 
+// Only senders on our subnet (a remote source's frames carry the gateway's MAC) and never over a
+// static entry; a usable entry is left alone, so steady traffic costs one lookup per frame.
+void Interface::learn_from_ipv4(Instant now, wire::Ipv4Address source, const wire::MacAddress& mac) {
+  if (!router_.subnet().contains(source) || mac.is_multicast()) return;
+  ArpEntry* entry = arp_.find(source);
+  if (entry != nullptr && (entry->state == ArpState::permanent ||
+                           (entry->state == ArpState::reachable && now < entry->expires_at && entry->mac == mac))) {
+    return;
+  }
+  if (entry == nullptr) entry = arp_.insert(source, ArpState::reachable);
+  if (entry == nullptr) {
+    counters_.arp_cache_full += 1;
+    return;
+  }
+  counters_.arp_learned_from_ipv4 += 1;
+  resolve(now, *entry, mac);
+}
+
 int Interface::send_to_neighbor(Instant now, const device::Frame& frame, wire::Ipv4Address next_hop,
                                 const TxOwner& owner) {
   ArpEntry* entry = arp_.find(next_hop);

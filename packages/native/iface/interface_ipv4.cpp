@@ -33,6 +33,7 @@ void Interface::handle_ipv4(Instant now, const device::Frame& frame, const wire:
     io_.release(frame);
     return;
   }
+  if (config_.learn_neighbours_from_ipv4 && !in_loopback_) learn_from_ipv4(now, source, ethernet.source());
   if (ip->is_fragment()) {
     handle_fragment(now, frame, *ip, ethernet.source());
     return;

@@ -212,7 +212,11 @@ void Interface::TcpSink::on_state_change(Connection& connection, TcpState from) 
   if (is_open && !was_open) owner_.tcp_counters_.connections_open += 1;
   if (was_open && !is_open) owner_.tcp_counters_.connections_open -= 1;
   socket::tcp::TcpSlot& slot = owner_.tcp_.slot(connection.id());
+  if (connection.state() == TcpState::closing) owner_.tcp_counters_.simultaneous_closes += 1;
   if (slot.listener < 0 || from != TcpState::syn_received) return;
+  if (connection.state() == TcpState::closed && connection.counters().resets_received > 0) {
+    owner_.tcp_counters_.handshakes_reset += 1;
+  }
   socket::tcp::TcpListener* listener = owner_.tcp_.listener(slot.listener);
   if (listener == nullptr) return;
   listener->handshakes -= 1;

@@ -26,6 +26,8 @@ struct TcpStackCounters {
   std::uint64_t passive_opens = 0;
   std::uint64_t active_opens = 0;
   std::uint64_t accepted = 0;
+  std::uint64_t handshakes_reset = 0;        ///< passive opens the peer reset in SYN-RECEIVED (never accepted)
+  std::uint64_t simultaneous_closes = 0;     ///< connections that went through CLOSING (FINs crossed)
   std::uint64_t time_wait_reused = 0;        ///< a newer SYN replaced a TIME-WAIT connection
   std::uint64_t resets_sent = 0;             ///< for segments no connection wanted
   std::uint64_t resets_rate_limited = 0;

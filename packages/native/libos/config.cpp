@@ -136,6 +136,8 @@ const std::vector<Key>& keys() {
            c.instance.static_arp.emplace_back(address(*ip, at + ".ip"), mac(*hw, at + ".mac"));
          }
        }},
+      {"arp_learn_from_ipv4", Kind::flag, {},
+       [](const Value& v, const std::string& w, LibosConfig& c) { c.instance.learn_neighbours_from_ipv4 = boolean(v, w); }},
       {"mtu", Kind::number, {},
        [](const Value& v, const std::string& w, LibosConfig& c) { c.instance.device.mtu = u32(v, w, 0, 65535); }},
       {"mss", Kind::number, {},

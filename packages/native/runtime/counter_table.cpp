@@ -67,6 +67,7 @@ void add_interface_counters(CounterTable& table, const iface::InterfaceCounters&
   SLUICE_COUNTER(g, c, arp_not_for_us);
   SLUICE_COUNTER(g, c, arp_address_conflicts);
   SLUICE_COUNTER(g, c, arp_cache_full);
+  SLUICE_COUNTER(g, c, arp_learned_from_ipv4);
   SLUICE_COUNTER(g, c, drop_arp_pending_full);
   SLUICE_COUNTER(g, c, drop_arp_failed);
   SLUICE_COUNTER(g, c, drop_no_route);
@@ -95,6 +96,8 @@ void add_tcp_counters(CounterTable& table, const iface::TcpStackCounters& c) {
   SLUICE_COUNTER(g, c, passive_opens);
   SLUICE_COUNTER(g, c, active_opens);
   SLUICE_COUNTER(g, c, accepted);
+  SLUICE_COUNTER(g, c, handshakes_reset);
+  SLUICE_COUNTER(g, c, simultaneous_closes);
   SLUICE_COUNTER(g, c, time_wait_reused);
   SLUICE_COUNTER(g, c, resets_sent);
   SLUICE_COUNTER(g, c, resets_rate_limited);

@@ -32,6 +32,7 @@ iface::InterfaceConfig interface_config(const InstanceConfig& config) {
   interface.gateway = config.gateway;
   interface.static_arp = config.static_arp;
   interface.rx_checksum = config.rx_checksum;
+  interface.learn_neighbours_from_ipv4 = config.learn_neighbours_from_ipv4;
   interface.tcp_secret = random_tcp_secret();
   interface.tcp_connections = config.tcp_connections;
   interface.tcp_buffer_pairs = config.tcp_connections;

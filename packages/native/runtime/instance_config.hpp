@@ -49,6 +49,9 @@ struct InstanceConfig {
   Duration tcp_time_wait = Duration::seconds(60);
   /// MSS announced and sent (the interface caps it at MTU - 40); 0 = the default, 1460.
   std::uint16_t tcp_mss = 0;
+  /// Learn on-link neighbours from their IPv4 frames too; on for every instance of a multi-queue app
+  /// (see iface::InterfaceConfig::learn_neighbours_from_ipv4).
+  bool learn_neighbours_from_ipv4 = false;
   /// Neighbours that are never resolved with ARP.
   std::vector<std::pair<wire::Ipv4Address, wire::MacAddress>> static_arp;
 };

@@ -1,6 +1,7 @@
 #pragma once
 // One stack instance: a device queue, the interface layer and its sockets, driven by poll(now).
 // Single-threaded and run to completion; nothing here is shared with another instance.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -50,6 +51,9 @@ class StackInstance {
   DeviceFrameIo frame_io_;
   iface::Interface interface_;
   InstanceCounters counters_;
+  // A member, not a local: a local array of Frames is zeroed on every poll (1.5 KB of memset, 11 %
+  // of a spinning loop's time in a profile).
+  std::array<device::Frame, kRxBurst> rx_burst_{};
 };
 
 }  // namespace sluice::runtime

@@ -17,20 +17,43 @@
 //  64  ...      names: N NUL-terminated "group.name" strings
 //  V   u64[N]   values, in the order of the names
 //  V+8N u64     sequence, written after the values
+//
+// Several instances (one per queue, `sluice run --queues`) share one file without sharing a writer:
+// the file is a chain of blocks, each laid out as above from its own start and written only by its
+// own instance's thread. Additions, so version-1 readers still read the first block:
+//  44  u32      offset of the next block from the start of the file, 0 for the last (was reserved)
+//  64  u32      queue of this block's instance; i32 its core (-1 unpinned); names follow at 72.
+// A single-instance file keeps one block with names at 64, exactly as before.
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/counter_table.hpp"
 #include "util/time.hpp"
 
 namespace sluice::runtime {
 
+struct MappedStats;
+
+/// One instance's table in a multi-queue stats file.
+struct QueueCounters {
+  std::uint32_t queue;
+  int core;  ///< -1 when unpinned
+  const CounterTable* table;
+};
+
+/// One block of a stats file and its single writer.
 class StatsFile {
  public:
   static constexpr std::uint32_t kVersion = 1;
 
   /// Creates (or replaces) the file with the table's names; throws sluice::Error naming the path.
   StatsFile(const std::string& path, const CounterTable& table);
+  /// Creates (or replaces) one file with a block per queue; element i writes queues[i]'s block and
+  /// belongs to that instance's thread alone.
+  static std::vector<std::unique_ptr<StatsFile>> create_per_queue(const std::string& path,
+                                                                   const std::vector<QueueCounters>& queues);
   ~StatsFile();
   StatsFile(const StatsFile&) = delete;
   StatsFile& operator=(const StatsFile&) = delete;
@@ -41,9 +64,12 @@ class StatsFile {
   void mark_stopped(Instant now);
 
  private:
+  StatsFile(std::shared_ptr<MappedStats> file, std::uint8_t* block, std::uint32_t values_offset,
+            const CounterTable& table);
+
+  std::shared_ptr<MappedStats> file_;  // shared by the blocks of one file; unmapped with the last
   const CounterTable& table_;
-  std::uint8_t* base_ = nullptr;
-  std::size_t size_ = 0;
+  std::uint8_t* base_ = nullptr;  // this block's start
   std::uint32_t values_offset_ = 0;
   std::uint64_t sequence_ = 0;
 };

@@ -41,6 +41,19 @@ describe("namespace harness", () => {
     });
   });
 
+  it("gives both ends of a veth the queues asked for, and refuses queues on a bridge", async () => {
+    await withNetwork({ hosts: ["a", "b"], queues: 2 }, async (net) => {
+      for (const host of ["a", "b"]) {
+        const channels = await net.exec(host, ["ethtool", "-l", "eth0"]);
+        const current = channels.stdout.split("Current hardware settings:")[1] ?? "";
+        expect(current).toMatch(/RX:\s+2/);
+        expect(current).toMatch(/TX:\s+2/);
+      }
+    });
+    await expect(createNetwork({ hosts: ["a", "b", "c"], queues: 2 })).rejects.toThrow(/veth topology only/);
+    await expect(createNetwork({ hosts: ["a", "b"], queues: 0 })).rejects.toThrow(/queues must be 1 to 64/);
+  });
+
   it("tears everything down when the body throws, and kills processes left inside", async () => {
     let names: string[] = [];
     await expect(

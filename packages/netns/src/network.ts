@@ -15,6 +15,12 @@ export interface NetworkOptions {
   /** A subnet inside 198.18.0.0/15; each network is in its own namespaces, so subnets may repeat. */
   subnet?: string;
   mtu?: number;
+  /**
+   * veth only: transmit and receive queues on both ends (default 1). A Linux host then spreads its
+   * flows over its transmit queues by flow hash, and each lands on the same-numbered receive queue
+   * of the other end, where a multi-queue Sluice app has one instance per queue.
+   */
+  queues?: number;
 }
 
 export interface Host {
@@ -98,6 +104,9 @@ async function readMac(namespace: string): Promise<string> {
 export async function createNetwork(options: NetworkOptions): Promise<Network> {
   const topology = options.topology ?? (options.hosts.length === 2 ? "veth" : "bridge");
   if (topology === "veth" && options.hosts.length !== 2) throw new Error("a veth network joins exactly two hosts");
+  const queues = options.queues ?? 1;
+  if (!Number.isInteger(queues) || queues < 1 || queues > 64) throw new Error(`queues must be 1 to 64, got ${queues}`);
+  if (queues !== 1 && topology !== "veth") throw new Error("queues applies to the veth topology only");
   if (new Set(options.hosts).size !== options.hosts.length) throw new Error("host names must be unique");
   for (const host of options.hosts) assertHostName(host);
   const subnet = parseTestSubnet(options.subnet ?? "198.18.0.0/24");
@@ -126,7 +135,23 @@ export async function createNetwork(options: NetworkOptions): Promise<Network> {
       }
     } else {
       const [a, b] = hostNamespaces as [string, string];
-      await ip(["link", "add", HOST_IFACE, "netns", a, "type", "veth", "peer", "name", HOST_IFACE, "netns", b]);
+      const counts = queues === 1 ? [] : ["numtxqueues", String(queues), "numrxqueues", String(queues)];
+      await ip([
+        "link",
+        "add",
+        HOST_IFACE,
+        "netns",
+        a,
+        ...counts,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        HOST_IFACE,
+        "netns",
+        b,
+        ...counts,
+      ]);
     }
     for (const [index, name] of options.hosts.entries()) {
       const namespace = hostNamespaces[index]!;

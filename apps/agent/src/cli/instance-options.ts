@@ -2,6 +2,7 @@
 // an InstanceConfig. Validation happens here so mistakes exit 2 before any device is touched.
 import type { Backend, InstanceConfig } from "@sluice/libos";
 import { type Command, Option } from "commander";
+import { parseCpuList } from "../inventory/cpu-list.js";
 import { UsageError } from "./exit-codes.js";
 import { checkInterface, parseChoice, parseCidr, parseIntegerFlag, parseIpv4, parseMac } from "./options.js";
 
@@ -12,6 +13,10 @@ export interface InstanceFlags {
   iface?: string;
   queue: number;
   core?: number;
+  /** `--queues 0-1`: one shared-nothing instance per queue (run only). */
+  queues?: number[];
+  /** `--cores 0,1`: the core of each of `queues`, in order. */
+  cores?: number[];
   ip?: string;
   gateway?: string;
   mac?: string;
@@ -25,6 +30,59 @@ export interface InstanceFlags {
   /** Absent unless given, so the kernel backend can refuse them and Sluice apply its defaults. */
   tcpConnections?: number;
   tcpBuffer?: number;
+}
+
+/** A list like "0-3,8" for --queues/--cores: distinct values up to 4095, in the order written. */
+export function parseIndexList(flag: string) {
+  return (text: string): number[] => {
+    let values: number[];
+    try {
+      values = parseCpuList(text);
+    } catch {
+      throw new UsageError(`${flag} must be a list like 0-3,8, got "${text}"`);
+    }
+    if (values.length === 0) throw new UsageError(`${flag} must name at least one, got "${text}"`);
+    const tooBig = values.find((value) => value > 4095);
+    if (tooBig !== undefined) throw new UsageError(`${flag}: ${tooBig} is above 4095`);
+    const repeated = values.find((value, index) => values.indexOf(value) !== index);
+    if (repeated !== undefined) throw new UsageError(`${flag} names ${repeated} twice`);
+    return values;
+  };
+}
+
+/** Adds --queues/--cores (the multi-queue form of --queue/--core) to a command that serves. */
+export function addQueueOptions(command: Command): Command {
+  return command
+    .option(
+      "--queues <list>",
+      "serve on these device queues, one pinned shared-nothing instance each (e.g. 0-1)",
+      parseIndexList("--queues"),
+    )
+    .option("--cores <list>", "the core of each of --queues, in order (e.g. 0,1)", parseIndexList("--cores"));
+}
+
+/** One instance per queue for `--queues`; the single instance of --queue/--core otherwise. */
+export function instanceConfigsFrom(flags: InstanceFlags): InstanceConfig[] | undefined {
+  const single = instanceConfigFrom(flags);
+  if (flags.queues === undefined) {
+    if (flags.cores !== undefined) throw new UsageError("--cores goes with --queues (use --core with --queue)");
+    return single && [single];
+  }
+  if (!single) throw new UsageError(`--queues needs a Sluice backend (xdp, dpdk, tap), not ${flags.backend}`);
+  if (flags.queue !== 0 || flags.core !== undefined) {
+    throw new UsageError("--queues and --cores replace --queue and --core; give one form only");
+  }
+  if (flags.pcap !== undefined && flags.queues.length > 1) {
+    // Each instance would open and overwrite the same capture.
+    throw new UsageError("--pcap captures one instance: give it with --queue, or with a single --queues entry");
+  }
+  const cores = flags.cores;
+  if (cores !== undefined && cores.length !== flags.queues.length) {
+    throw new UsageError(
+      `--cores names ${cores.length} core(s) for ${flags.queues.length} queue(s); give one per queue`,
+    );
+  }
+  return flags.queues.map((queue, index) => ({ ...single, queue, core: cores?.[index] }));
 }
 
 export function addInstanceOptions(command: Command): Command {

@@ -5,7 +5,8 @@
  * docs/libos-config.md.
  *
  * Model:
- *  - One LibOS per process (sl_init), used from one thread. Nothing here takes locks.
+ *  - One LibOS per process (sl_init), used from one thread. Nothing here takes locks. An app on N
+ *    NIC queues runs N processes, each with "queue": i and "core": i (docs/data-path.md, Multi-queue).
  *  - Synchronous calls (sl_socket, sl_bind, sl_listen, sl_close, sl_*sockopt, sl_get*name) return
  *    a queue descriptor (qd) or 0, or -errno.
  *  - Asynchronous calls (sl_accept, sl_connect, sl_push, sl_pushto, sl_pop) return a qtoken (> 0)

@@ -114,6 +114,7 @@ void Connection::on_reset(Instant now, const wire::TcpSegment& segment) {
     challenge_ack(now);  // RFC 5961 3.2: in the window but not exact
     return;
   }
+  counters_.resets_received += 1;
   switch (state_) {
     case TcpState::syn_received:
       enter_closed(passive_ ? 0 : ECONNREFUSED);

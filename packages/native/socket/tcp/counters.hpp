@@ -20,6 +20,7 @@ struct TcpConnectionCounters {
   std::uint64_t out_of_order_dropped = 0;    ///< no reassembly range left
   std::uint64_t out_of_window = 0;           ///< unacceptable sequence numbers: old duplicates, or beyond the window
   std::uint64_t paws_rejected = 0;           ///< RFC 7323 5.3
+  std::uint64_t resets_received = 0;         ///< acceptable RSTs that closed the connection
   std::uint64_t challenge_acks = 0;          ///< RFC 5961, sent
   std::uint64_t challenge_acks_limited = 0;  ///< RFC 5961, not sent because of the rate limit
   std::uint64_t acks_of_unsent = 0;          ///< SEG.ACK beyond SND.NXT

@@ -197,3 +197,62 @@ TEST_F(InterfaceArp, FullCacheEvictsTheEntryClosestToExpiry) {
   EXPECT_TRUE(iface->arp_lookup(at_ms(10), wire::Ipv4Address::from_octets(198, 18, 0, 3)).has_value());
   EXPECT_TRUE(iface->arp_lookup(at_ms(10), wire::Ipv4Address::from_octets(198, 18, 0, 4)).has_value());
 }
+
+// Multi-queue instances: a peer's ARP answers reach one queue, its own frames reach every instance
+// it talks to, so learning from IPv4 frames is what lets each instance answer (off by default).
+class InterfaceArpLearning : public InterfaceTest {
+ protected:
+  Bytes udp_from_peer(std::uint16_t to_port) {
+    return ethernet(host_mac, peer_mac, wire::EtherType::ipv4,
+                    ipv4({peer_ip, host_ip, 7}, wire::IpProtocol::udp, udp(peer_ip, host_ip, 9, to_port, {'h', 'i'})));
+  }
+};
+
+TEST_F(InterfaceArpLearning, LearnsTheSenderOfAnIpv4FrameOnlyWhenAsked) {
+  ASSERT_GE(iface->udp_bind({{}, 5000}), 0);
+  receive(at_ms(0), udp_from_peer(5000));
+  EXPECT_FALSE(iface->arp_lookup(at_ms(0), peer_ip).has_value()) << "off by default: ARP alone teaches";
+
+  iface::InterfaceConfig config = default_config();
+  config.learn_neighbours_from_ipv4 = true;
+  make(config);
+  ASSERT_GE(iface->udp_bind({{}, 5000}), 0);
+  receive(at_ms(0), udp_from_peer(5000));
+  EXPECT_EQ(iface->arp_lookup(at_ms(0), peer_ip), peer_mac);
+  EXPECT_EQ(counters().arp_learned_from_ipv4, 1u);
+  receive(at_ms(1), udp_from_peer(5000));
+  EXPECT_EQ(counters().arp_learned_from_ipv4, 1u) << "a usable entry is left alone";
+}
+
+TEST_F(InterfaceArpLearning, AnIpv4FrameCompletesAPendingResolution) {
+  iface::InterfaceConfig config = default_config();
+  config.learn_neighbours_from_ipv4 = true;
+  make(config);
+  const int sock = iface->udp_bind({{}, 5000});
+  ASSERT_GE(sock, 0);
+  const Bytes payload = {'h', 'i'};
+  ASSERT_EQ(iface->udp_send_to(at_ms(0), sock, {peer_ip, 9}, payload), 0) << "queued behind ARP";
+  EXPECT_EQ(io.pop_sent(), arp_request_from_host_for_peer);
+  receive(at_ms(10), udp_from_peer(5000));  // the ARP reply went to another queue; this frame did not
+  const Bytes expected = ethernet(peer_mac, host_mac, wire::EtherType::ipv4,
+                                  ipv4({host_ip, peer_ip, first_ip_id}, wire::IpProtocol::udp,
+                                       udp(host_ip, peer_ip, 5000, 9, payload)));
+  EXPECT_EQ(io.pop_sent(), expected);
+  EXPECT_EQ(iface->next_deadline(), Instant::never()) << "no ARP retry left pending";
+}
+
+TEST_F(InterfaceArpLearning, NeverOverwritesAStaticEntryNorLearnsOffLinkSenders) {
+  const wire::MacAddress configured{{0x02, 0, 0, 0, 0, 0x33}};
+  iface::InterfaceConfig config = default_config();
+  config.learn_neighbours_from_ipv4 = true;
+  config.static_arp = {{peer_ip, configured}};
+  make(config);
+  ASSERT_GE(iface->udp_bind({{}, 5000}), 0);
+  receive(at_ms(0), udp_from_peer(5000));
+  EXPECT_EQ(iface->arp_lookup(at_ms(0), peer_ip), configured);
+  const auto remote = wire::Ipv4Address::from_octets(203, 0, 113, 5);
+  receive(at_ms(1), ethernet(host_mac, peer_mac, wire::EtherType::ipv4,
+                             ipv4({remote, host_ip, 8}, wire::IpProtocol::udp, udp(remote, host_ip, 9, 5000, {'x'}))));
+  EXPECT_FALSE(iface->arp_lookup(at_ms(1), remote).has_value()) << "its frames carry a router's MAC";
+  EXPECT_EQ(counters().arp_learned_from_ipv4, 0u);
+}

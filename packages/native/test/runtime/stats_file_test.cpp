@@ -98,3 +98,39 @@ TEST(StatsFile, AnUnwritablePathIsAnErrorNamingIt) {
     EXPECT_NE(std::string(e.what()).find("/proc/sluice-cannot-be-here/stats"), std::string::npos) << e.what();
   }
 }
+
+TEST(StatsFile, PerQueueBlocksChainAndAreWrittenApart) {
+  std::uint64_t first = 0, second = 0;
+  CounterTable queue0, queue1;
+  queue0.add("app", "datagrams", first);
+  queue1.add("app", "datagrams", second);
+  TempFile file;
+  auto blocks = StatsFile::create_per_queue(file.path, {{0, 0, &queue0}, {5, -1, &queue1}});
+  ASSERT_EQ(blocks.size(), 2u);
+  first = 11;
+  second = 22;
+  blocks[1]->publish(Instant{7});  // only queue 1's writer has published
+
+  const auto bytes = read_all(file.path);
+  const auto next = at<std::uint32_t>(bytes, 44);
+  ASSERT_GT(next, 0u);
+  EXPECT_EQ(next % 64, 0u) << "each block starts on its own cache line";
+  EXPECT_EQ(std::string(bytes.begin() + next, bytes.begin() + next + 8), "SLUICEST");
+  EXPECT_EQ(at<std::uint32_t>(bytes, next + 44), 0u) << "the last block ends the chain";
+  EXPECT_EQ(at<std::uint32_t>(bytes, 64), 0u) << "queue";
+  EXPECT_EQ(at<std::int32_t>(bytes, 68), 0) << "core";
+  EXPECT_EQ(at<std::uint32_t>(bytes, next + 64), 5u);
+  EXPECT_EQ(at<std::int32_t>(bytes, next + 68), -1) << "unpinned";
+  EXPECT_EQ(at<std::uint32_t>(bytes, 32), 72u) << "names after the queue fields";
+  const auto values0 = at<std::uint32_t>(bytes, 40);
+  const auto values1 = at<std::uint32_t>(bytes, next + 40);
+  EXPECT_EQ(at<std::uint64_t>(bytes, values0), 0u) << "queue 0 has not published yet";
+  EXPECT_EQ(at<std::uint64_t>(bytes, next + values1), 22u);
+  EXPECT_EQ(at<std::uint64_t>(bytes, next + 56), 7u);
+
+  blocks[0]->mark_stopped(Instant{8});
+  const auto after = read_all(file.path);
+  EXPECT_EQ(at<std::uint64_t>(after, values0), 11u);
+  EXPECT_EQ(at<std::uint64_t>(after, 24), 2u) << "queue 0 stopped";
+  EXPECT_EQ(at<std::uint64_t>(after, next + 24), 1u) << "queue 1 still running";
+}

@@ -79,6 +79,27 @@ TEST(TcpLoad, PatternIsTheSameFromAnyOffsetAndMismatchesAreFound) {
   EXPECT_NE(std::count(whole.begin(), whole.end(), whole[0]), 1000);  // not a constant fill
 }
 
+TEST(TcpLoad, PatternRepeatsOnlyAfterItsPeriodAndSendersGetSlicesOfIt) {
+  const std::size_t period = apps::kStreamPatternPeriod;
+  std::vector<std::uint8_t> first(3000);
+  std::vector<std::uint8_t> again(3000);
+  apps::fill_stream_pattern(period - 1000, first);  // across the period's end
+  apps::fill_stream_pattern(2 * period - 1000, again);
+  EXPECT_EQ(first, again);
+  EXPECT_EQ(apps::find_stream_mismatch(period - 1000, again), -1);
+  // A segment delivered at the wrong place (one MSS, or a whole window, off) does not match.
+  std::vector<std::uint8_t> segment(1460);
+  apps::fill_stream_pattern(1460, segment);
+  EXPECT_NE(apps::find_stream_mismatch(0, segment), -1);
+  apps::fill_stream_pattern(4u << 20, segment);
+  EXPECT_NE(apps::find_stream_mismatch(0, segment), -1);
+  // A slice ends at the period's end at most, and holds the same bytes as a fill.
+  const auto slice = apps::stream_pattern_at(period - 10, 64);
+  ASSERT_EQ(slice.size(), 10u);
+  EXPECT_TRUE(std::equal(slice.begin(), slice.end(), first.begin() + 990));
+  EXPECT_EQ(apps::stream_pattern_at(5, 64).size(), 64u);
+}
+
 TEST(TcpLoad, MessageAssemblerCompletesAMessageAcrossReads) {
   apps::MessageAssembler assembler(10);
   std::vector<std::uint8_t> storage(10);

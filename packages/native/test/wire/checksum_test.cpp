@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <random>
 #include <vector>
@@ -45,6 +46,51 @@ TEST(InternetChecksum, FastPathAgreesWithReferenceOnRandomInput) {
     std::vector<std::uint8_t> bytes(length);
     for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
     ASSERT_EQ(internet_checksum(bytes), reference_checksum(bytes)) << "length " << length;
+  }
+}
+
+TEST(InternetChecksum, FastPathAgreesWithReferenceAtEveryAlignmentAndLength) {
+  // The fast path reads 64-bit words in blocks of 32 bytes: cover every start alignment and the
+  // lengths around each block and word boundary, plus random lengths up to a jumbo frame and beyond.
+  std::mt19937 rng(4321);
+  std::vector<std::uint8_t> storage(70'000 + 8);
+  for (auto& b : storage) b = static_cast<std::uint8_t>(rng());
+  std::vector<std::size_t> lengths;
+  for (std::size_t length = 0; length <= 80; ++length) lengths.push_back(length);
+  std::uniform_int_distribution<std::size_t> any_length(0, 70'000);
+  for (int i = 0; i < 200; ++i) lengths.push_back(any_length(rng));
+  for (std::size_t offset = 0; offset < 8; ++offset) {
+    for (const std::size_t length : lengths) {
+      const std::vector<std::uint8_t> bytes(storage.begin() + static_cast<std::ptrdiff_t>(offset),
+                                            storage.begin() + static_cast<std::ptrdiff_t>(offset + length));
+      const std::span<const std::uint8_t> in_place(storage.data() + offset, length);
+      ASSERT_EQ(internet_checksum(in_place), reference_checksum(bytes)) << "offset " << offset << " length " << length;
+    }
+  }
+}
+
+TEST(InternetChecksum, AllOnesWordsCarryAroundCorrectly) {
+  // 0xff bytes make every 64-bit addition carry out: the end-around carry must put each back.
+  for (const std::size_t length : {8u, 32u, 40u, 1500u, 9000u, 65'535u}) {
+    const std::vector<std::uint8_t> bytes(length, 0xff);
+    ASSERT_EQ(internet_checksum(bytes), reference_checksum(bytes)) << "length " << length;
+  }
+}
+
+TEST(InternetChecksum, PiecewiseAtRandomEvenSplitsEqualsWhole) {
+  std::mt19937 rng(99);
+  std::vector<std::uint8_t> bytes(3001);
+  for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
+  const std::span<const std::uint8_t> all(bytes);
+  for (int round = 0; round < 100; ++round) {
+    std::uint64_t sum = 0;
+    std::size_t at = 0;
+    while (at < all.size()) {
+      const std::size_t piece = std::min(all.size() - at, 2 * (rng() % 200));
+      sum = checksum_accumulate(sum, all.subspan(at, piece == 0 ? all.size() - at : piece));
+      at += piece == 0 ? all.size() - at : piece;
+    }
+    ASSERT_EQ(checksum_finish(sum), internet_checksum(all)) << "round " << round;
   }
 }
 

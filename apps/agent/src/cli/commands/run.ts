@@ -1,11 +1,19 @@
 // `sluice run APP`: one app on one stack instance in the foreground. Contract: prints
-// `ready APP PROTO A.B.C.D:P backend=NAME` once serving; stops within 1 s on SIGINT/SIGTERM, prints
+// `ready APP PROTO A.B.C.D:P backend=NAME` (with `--queues`: ` queues=N` appended) once serving; stops within 1 s on SIGINT/SIGTERM, prints
 // its counters, and releases the device; exit 2 for usage errors, 1 when the device cannot be opened.
-import { LibosError, type RunningApp, startKernelApp, startNativeApp } from "@sluice/libos";
+import {
+  type AppConfig,
+  type InstanceConfig,
+  LibosError,
+  startKernelApp,
+  startNativeApp,
+  startNativeAppOnQueues,
+} from "@sluice/libos";
 import { type Command, Option } from "commander";
 import { UsageError } from "../exit-codes.js";
-import { addInstanceOptions, type InstanceFlags, instanceConfigFrom } from "../instance-options.js";
+import { addInstanceOptions, addQueueOptions, type InstanceFlags, instanceConfigsFrom } from "../instance-options.js";
 import { parseChoice, parseCidr, parseIntegerFlag } from "../options.js";
+import { installSteering } from "../steering.js";
 import { startTsApp } from "../ts-app.js";
 
 // echo and sockperf over udp; echo, sink, sockperf, kv and http over tcp. The native side refuses other pairs (EINVAL).
@@ -19,6 +27,7 @@ interface RunFlags extends InstanceFlags {
   impl: "native" | "ts";
   kvMaxKeys?: number;
   kvMaxMemory?: number;
+  steer?: boolean;
 }
 
 function waitForStopSignal(): Promise<NodeJS.Signals> {
@@ -36,14 +45,25 @@ function waitForStopSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-function start(app: (typeof APPS)[number], flags: RunFlags): { running: Pick<RunningApp, "stop">; address: string } {
+interface Started {
+  running: { stop(): unknown };
+  address: string;
+  /** Instances started by --queues; absent for the single-instance forms. */
+  queues?: number;
+}
+
+function start(app: (typeof APPS)[number], flags: RunFlags): Started {
+  if (flags.steer && (flags.impl === "ts" || flags.backend !== "xdp")) {
+    throw new UsageError("--steer applies to native apps on --backend xdp (a kernel interface)");
+  }
   if (flags.impl === "ts") {
+    if (flags.queues !== undefined) throw new UsageError("--queues runs native apps only (not --impl ts)");
     const running = startTsApp(app, flags);
     return { running, address: running.address };
   }
-  const instance = instanceConfigFrom(flags);
+  const instances = instanceConfigsFrom(flags);
   const kvLimits = { kvMaxKeys: flags.kvMaxKeys, kvMaxMemoryMiB: flags.kvMaxMemory };
-  if (!instance) {
+  if (!instances) {
     const address = flags.ip ? parseCidr(flags.ip).address : "0.0.0.0";
     return {
       running: startKernelApp({
@@ -58,10 +78,46 @@ function start(app: (typeof APPS)[number], flags: RunFlags): { running: Pick<Run
       address,
     };
   }
-  return {
-    running: startNativeApp(instance, { app, proto: flags.proto, port: flags.port, ...kvLimits }),
-    address: instance.ip,
-  };
+  const appConfig = { app, proto: flags.proto, port: flags.port, ...kvLimits };
+  const [first] = instances as [InstanceConfig];
+  if (flags.steer) {
+    const steering = installSteering({
+      iface: first.iface,
+      proto: flags.proto,
+      ip: first.ip,
+      port: flags.port,
+      queues: instances.map((instance) => instance.queue),
+    });
+    try {
+      const started = startOnQueues(flags, instances, appConfig);
+      const stop = () => {
+        try {
+          return started.running.stop();
+        } finally {
+          steering.remove();
+        }
+      };
+      return { ...started, running: { stop } };
+    } catch (error) {
+      steering.remove();
+      throw error;
+    }
+  }
+  return startOnQueues(flags, instances, appConfig);
+}
+
+function startOnQueues(flags: RunFlags, instances: InstanceConfig[], appConfig: AppConfig): Started {
+  const [first] = instances as [InstanceConfig];
+  if (flags.queues !== undefined) {
+    const running = startNativeAppOnQueues(instances, appConfig);
+    // One line for every queue's counters: the sums as usual, and each queue's own under "queues".
+    const stop = () => {
+      const { total, queues } = running.stop();
+      return { ...total, queues };
+    };
+    return { running: { stop }, address: first.ip, queues: instances.length };
+  }
+  return { running: startNativeApp(first, appConfig), address: first.ip };
 }
 
 export function registerRunCommand(program: Command): void {
@@ -69,7 +125,7 @@ export function registerRunCommand(program: Command): void {
     .command("run")
     .description("run an app on a Sluice stack instance in the foreground")
     .argument("<app>", `app to run: ${APPS.join(", ")}`, parseChoice("app", APPS));
-  addInstanceOptions(run)
+  addQueueOptions(addInstanceOptions(run))
     .requiredOption("--port <n>", "port to serve on", parseIntegerFlag("--port", 1, 65535))
     .addOption(
       new Option("--proto <proto>", "transport")
@@ -82,6 +138,7 @@ export function registerRunCommand(program: Command): void {
         .default("native"),
     )
     // kv's store is reserved once at start; beyond these bounds writes get -OOM (nothing is evicted).
+    .option("--steer", "install ntuple rules (ethtool -N) that keep --port on the app's queues; removed at stop")
     .option("--kv-max-keys <n>", "kv: most keys held (default 65536)", parseIntegerFlag("--kv-max-keys", 1, 1 << 28))
     .option(
       "--kv-max-memory <mib>",
@@ -99,7 +156,9 @@ export function registerRunCommand(program: Command): void {
         throw error;
       }
       const stopSignal = waitForStopSignal();
-      console.log(`ready ${app} ${flags.proto} ${started.address}:${flags.port} backend=${flags.backend}`);
+      // Existing parsers match the prefix; a multi-queue app only appends how many instances serve.
+      const queues = started.queues !== undefined ? ` queues=${started.queues}` : "";
+      console.log(`ready ${app} ${flags.proto} ${started.address}:${flags.port} backend=${flags.backend}${queues}`);
       await stopSignal;
       const counters = started.running.stop();
       console.log(`counters ${JSON.stringify(counters)}`);
