@@ -1,5 +1,6 @@
-// Starts the control plane (the Next.js app with its embedded PGlite unless DATABASE_URL is set) as a child
-// process and tells when it is ready. `npm start`, the demo fleet and the end-to-end test all start it here, so a
+// Starts the control plane (apps/web/server.mjs: the Next.js app plus the direct path for agent calls on one
+// port, see docs/architecture.md; embedded PGlite unless DATABASE_URL is set) as a child process and tells when
+// it is ready. `npm start`, the demo fleet and the end-to-end test all start it here, so a
 // change in how the server process is started is made once.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -13,8 +14,8 @@ export const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), ".."
  *   readyTimeoutMs?: number }} options
  */
 export async function startControlPlane({ host = "127.0.0.1", port, env = {}, onLine, readyTimeoutMs = 90_000 }) {
-  const nextBin = join(repositoryRoot, "node_modules/next/dist/bin/next");
-  const child = spawn(process.execPath, [nextBin, "start", "-H", host, "-p", String(port)], {
+  const server = join(repositoryRoot, "apps/web/server.mjs");
+  const child = spawn(process.execPath, [server, "-H", host, "-p", String(port)], {
     cwd: join(repositoryRoot, "apps/web"),
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,11 +1,14 @@
 // One load process of the control-plane benchmark: many lightweight agents, each a real tRPC client with its own
 // node credential, sending a heartbeat and a stats report every second (spread over the second) until the
-// deadline. Prints one JSON line: latencies in ms per procedure and the error count.
+// deadline. Like the real agent (apps/agent daemon/control-plane.ts) each client uses httpBatchLink, so the two
+// calls of one second travel as one request, and all share Node's keep-alive connection pool: the process stays
+// light (one event loop, no per-agent sockets beyond what is in flight) so the benchmark measures the server.
+// Prints one JSON line: latencies in ms per procedure, the error count and this process's own CPU time.
 // Usage: control-plane-agents.ts AGENTS_JSON_FILE BASE_URL SECONDS [HEARTBEAT_EVERY_SECONDS]
 import { readFileSync } from "node:fs";
 import type { AppRouter } from "@sluice/api";
 import { exampleInventory } from "@sluice/proto";
-import { createTRPCClient, httpLink } from "@trpc/client";
+import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import superjson from "superjson";
 
 export interface SimulatedAgent {
@@ -38,7 +41,7 @@ async function timed(into: number[], call: () => Promise<unknown>): Promise<void
 async function runAgent(agent: SimulatedAgent, offsetMs: number, deadline: number): Promise<void> {
   const client = createTRPCClient<AppRouter>({
     links: [
-      httpLink({
+      httpBatchLink({
         url: `${base}/api/trpc`,
         transformer: superjson,
         headers: { authorization: `Bearer ${agent.credential}` },
@@ -76,4 +79,6 @@ async function runAgent(agent: SimulatedAgent, offsetMs: number, deadline: numbe
 
 const deadline = Date.now() + seconds * 1000;
 await Promise.all(agents.map((agent, index) => runAgent(agent, (index * 1000) / agents.length, deadline)));
-process.stdout.write(`${JSON.stringify({ heartbeatMs, statsMs, errors, firstError })}\n`);
+const cpu = process.cpuUsage();
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+process.stdout.write(`${JSON.stringify({ heartbeatMs, statsMs, errors, firstError, cpuSeconds })}\n`);

@@ -1,15 +1,20 @@
-// The control plane under 1,000 agents: one `next start` (the built apps/web), agents that each heartbeat and
+// The control plane under 1,000 agents: one apps/web/server.mjs (the built apps/web), agents that each heartbeat and
 // report stats every second from a few load processes (real tRPC clients, real node credentials, one instance
 // each), on PGlite and then on a throwaway PostgreSQL (packages/db/scripts/with-postgres.mjs), one after the
 // other in one run. Measures API latency at the client (p50/p99 per procedure) and at the server (its histogram),
 // server memory at start and end (and every 10 s), and that a dashboard subscription gets a frame each second
 // with every node in it. Writes results/control-plane-*.json.
 //
-// Usage: npm run bench:control-plane -w @sluice/bench -- [--full] [--agents N] [--processes P]
-//        [--backend pglite|postgres|both] [--heartbeat-seconds S]   (quick: 60 s per backend; --full: 10 min)
+// Also: server CPU (cores busy during the load, from process_cpu_seconds_total), the load processes' own CPU,
+// the RSS slope after the first minute (MiB per minute, least squares), and the load average.
+//
+// Usage: npx tsx bench/src/control-plane.ts [--full] [--seconds S] [--agents N] [--processes P]
+//        [--backend pglite|postgres|both] [--heartbeat-seconds S] [--agent-path direct|next]
+//        (quick: 60 s per backend; --full: 10 min; --agent-path next sends agent calls through Next.js as well,
+//        to compare with the direct path of apps/web/server.mjs)
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AppRouter } from "@sluice/api";
@@ -31,7 +36,8 @@ const option = (name: string, fallback: string) => {
 const full = args.includes("--full");
 const seconds = Number(option("--seconds", full ? "600" : "60"));
 const agentCount = Number(option("--agents", "1000"));
-const processes = Number(option("--processes", "4"));
+const processes = Number(option("--processes", "1"));
+const agentPath = option("--agent-path", "direct");
 /** The issue's load is a heartbeat every second; a longer period isolates the stats (live) path. */
 const heartbeatSeconds = Number(option("--heartbeat-seconds", "1"));
 const backend = option("--backend", "both");
@@ -145,6 +151,25 @@ function watchFleet(base: string, cookie: string) {
   };
 }
 
+const round2 = (value: number) => Math.round(value * 100) / 100;
+
+/** Least-squares slope of RSS over time, in MiB per second (NaN with fewer than two samples). */
+function rssSlope(all: { atSecond: number; rssBytes: number }[]): number {
+  // A sample the server did not answer in time (a starved server) has no value; it is left out, not a zero.
+  const samples = all.filter((sample) => Number.isFinite(sample.rssBytes));
+  const n = samples.length;
+  if (n < 2) return Number.NaN;
+  const meanX = samples.reduce((sum, s) => sum + s.atSecond, 0) / n;
+  const meanY = samples.reduce((sum, s) => sum + s.rssBytes / 2 ** 20, 0) / n;
+  let covariance = 0;
+  let variance = 0;
+  for (const s of samples) {
+    covariance += (s.atSecond - meanX) * (s.rssBytes / 2 ** 20 - meanY);
+    variance += (s.atSecond - meanX) ** 2;
+  }
+  return covariance / variance;
+}
+
 function summary(values: number[]) {
   const sorted = Float64Array.from(values);
   return {
@@ -156,10 +181,15 @@ function summary(values: number[]) {
 }
 
 async function runBackend(kind: "pglite" | "postgres") {
-  const env: Record<string, string> = { SLUICE_ADMIN_PASSWORD: ADMIN_PASSWORD, SLUICE_LOG_LEVEL: "warn" };
+  const env: Record<string, string> = {
+    SLUICE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    SLUICE_LOG_LEVEL: "warn",
+    SLUICE_AGENT_PATH: agentPath,
+  };
   if (kind === "postgres") env.DATABASE_URL = process.env.SLUICE_TEST_DATABASE_URL!;
-  progress(`${kind}: starting next start`);
-  const server: RunningServer = await startServer({ env });
+  progress(`${kind}: starting apps/web/server.mjs`);
+  // Start-up on a loaded 2-core box (Next.js, PGlite opening and migrating) can take well over 30 s.
+  const server: RunningServer = await startServer({ env, readyTimeoutMs: 180_000 });
   const work = mkdtempSync(join(tmpdir(), "sluice-bench-cp-"));
   try {
     const rssAtStart = metricValue(await metricsText(server.base), "process_resident_memory_bytes");
@@ -178,6 +208,7 @@ async function runBackend(kind: "pglite" | "postgres") {
 
     progress(`${kind}: ${agentCount} agents in ${processes} processes for ${seconds}s`);
     const memory: { atSecond: number; rssBytes: number }[] = [];
+    const cpuAtStart = metricValue(await metricsText(server.base), "process_cpu_seconds_total");
     const started = Date.now();
     const sampler = setInterval(async () => {
       const rssBytes = metricValue(await metricsText(server.base).catch(() => ""), "process_resident_memory_bytes");
@@ -188,21 +219,35 @@ async function runBackend(kind: "pglite" | "postgres") {
       writeFileSync(file, JSON.stringify(agents.filter((_, agent) => agent % processes === index)));
       const child = spawn(
         process.execPath,
-        ["--import", "tsx", join(here, "control-plane-agents.ts"), file, server.base, String(seconds)],
+        [
+          "--import",
+          "tsx",
+          join(here, "control-plane-agents.ts"),
+          file,
+          server.base,
+          String(seconds),
+          String(heartbeatSeconds),
+        ],
         { stdio: ["ignore", "pipe", "inherit"] },
       );
       let out = "";
       child.stdout.setEncoding("utf8").on("data", (text: string) => {
         out += text;
       });
-      return new Promise<{ heartbeatMs: number[]; statsMs: number[]; errors: number; firstError?: string }>(
-        (resolve, reject) =>
-          child.on("exit", (code) =>
-            code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load process exited ${code}`)),
-          ),
+      return new Promise<{
+        heartbeatMs: number[];
+        statsMs: number[];
+        errors: number;
+        firstError?: string;
+        cpuSeconds: number;
+      }>((resolve, reject) =>
+        child.on("exit", (code) =>
+          code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load process exited ${code}`)),
+        ),
       );
     });
     const results = await Promise.all(workers);
+    const loadSeconds = (Date.now() - started) / 1000;
     clearInterval(sampler);
     await dashboard.stop();
     const text = await metricsText(server.base);
@@ -230,11 +275,18 @@ async function runBackend(kind: "pglite" | "postgres") {
       /** Upper bucket bounds: the server's p99 is at most this. */
       serverP99UpperBoundMs: { heartbeat: serverP99("agent.heartbeat"), reportStats: serverP99("agent.reportStats") },
       callsPerSecond: Math.round((heartbeatMs.length + statsMs.length) / seconds),
+      agentPath,
+      /** Cores the server kept busy during the load (1 = one core all the time). */
+      serverCpuCores: round2((metricValue(text, "process_cpu_seconds_total") - cpuAtStart) / loadSeconds),
+      loadProcessCpuCores: round2(results.reduce((sum, result) => sum + result.cpuSeconds, 0) / loadSeconds),
+      loadAverage: loadavg().map(round2),
       rss: {
         atStartMiB: Math.round(rssAtStart / 2 ** 20),
         afterJoinMiB: Math.round(rssAfterJoin / 2 ** 20),
         atEndMiB: Math.round(metricValue(text, "process_resident_memory_bytes") / 2 ** 20),
         samples: memory.map((sample) => ({ atSecond: sample.atSecond, MiB: Math.round(sample.rssBytes / 2 ** 20) })),
+        /** After the first minute (warm-up): flat memory is a slope near 0. */
+        slopeMiBPerMinute: round2(rssSlope(memory.filter((sample) => sample.atSecond >= 60)) * 60),
       },
       live: {
         series: metricValue(text, "sluice_live_series"),
@@ -292,7 +344,7 @@ const file = writeResults(full ? "control-plane-full" : "control-plane", {
 });
 for (const run of runs) {
   progress(
-    `${run.backend}: ${run.callsPerSecond} calls/s, client p99 ${run.client.all.p99Ms} ms (heartbeat ${run.client.heartbeat.p99Ms}, stats ${run.client.reportStats.p99Ms}), server p99 <= ${run.serverP99UpperBoundMs.heartbeat}/${run.serverP99UpperBoundMs.reportStats} ms, RSS ${run.rss.atStartMiB} -> ${run.rss.afterJoinMiB} -> ${run.rss.atEndMiB} MiB, errors ${run.errors}, dashboard ${run.dashboard.frames} frames with ${run.dashboard.nodesInLastFrame} nodes`,
+    `${run.backend} (${run.agentPath}): ${run.callsPerSecond} calls/s, client p50 ${run.client.all.p50Ms} / p99 ${run.client.all.p99Ms} ms (heartbeat ${run.client.heartbeat.p99Ms}, stats ${run.client.reportStats.p99Ms}), server p99 <= ${run.serverP99UpperBoundMs.heartbeat}/${run.serverP99UpperBoundMs.reportStats} ms, RSS ${run.rss.atStartMiB} -> ${run.rss.afterJoinMiB} -> ${run.rss.atEndMiB} MiB (slope ${run.rss.slopeMiBPerMinute} MiB/min), server CPU ${run.serverCpuCores} cores, load processes ${run.loadProcessCpuCores} cores, load average ${run.loadAverage.join(" ")}, errors ${run.errors}, dashboard ${run.dashboard.frames} frames with ${run.dashboard.nodesInLastFrame} nodes`,
   );
 }
 progress(`results in ${file}`);

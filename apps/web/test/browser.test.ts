@@ -87,6 +87,17 @@ describe("dashboard in a browser", () => {
     );
   });
 
+  it("sets a node's labels on its page, and shows the server's message for a malformed one", async () => {
+    await page.fill('input[name="labels"]', "env=prod, rack=r7");
+    await page.getByRole("button", { name: "Save labels" }).click();
+    await page.getByTestId("node-labels").getByText("rack=r7").waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId("node-labels").textContent()).toBe("env=prodrack=r7");
+    await page.fill('input[name="labels"]', "Bad Key=x");
+    await page.getByRole("button", { name: "Save labels" }).click();
+    await page.getByText('key "Bad Key": lower-case letters').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId("node-labels").textContent()).toBe("env=prodrack=r7");
+  });
+
   it("creates a join token as admin and shows its plaintext once", async () => {
     await page.goto(`${server.base}/settings`);
     await page.fill('input[name="description"]', "rack 7");

@@ -129,6 +129,16 @@ describe("live throughput in the browser", () => {
     expect(await page.locator(".live-chart canvas").count()).toBeGreaterThanOrEqual(3);
   });
 
+  it("moves the app chart on /apps/[id] (the app scope of live.watch)", async () => {
+    await page.goto(`${server.base}/apps`);
+    await page.getByRole("link", { name: "echo" }).click();
+    const chart = page.getByTestId("app-gbits");
+    await chart.waitFor();
+    const [before, after] = await seesChange(() => chart.getAttribute("data-last"));
+    expect(before).not.toBe(after);
+    expect(Number(await chart.getAttribute("data-points"))).toBeGreaterThan(1);
+  });
+
   it("counts requests, series and samples in /api/metrics, without secrets", async () => {
     const response = await fetch(`${server.base}/api/metrics`);
     expect(response.headers.get("content-type")).toContain("text/plain");

@@ -7,8 +7,10 @@
 // own origin. Agents authenticate with a bearer header that browsers never attach on their own, so they are
 // exempt. The header is also required for login and join so that no page can log a browser in as someone else.
 import type { Database } from "@sluice/db";
-import { nodeCredentials, nodes, sessions, users } from "@sluice/db";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { sessions, users } from "@sluice/db";
+import { and, eq, gt } from "drizzle-orm";
+import type { NodeCredentialCache } from "./agents/credentials.js";
+import { AgentRuntime } from "./agents/runtime.js";
 import type { LiveService } from "./live/service.js";
 import type { Telemetry } from "./observability/telemetry.js";
 import { hashSecret } from "./security/secrets.js";
@@ -52,6 +54,8 @@ export interface Context {
   live: LiveService;
   /** Request metrics and structured logs. */
   telemetry: Telemetry;
+  /** This replica's credential cache, heartbeat recorder and instance owners (see agents/runtime.ts). */
+  agents: AgentRuntime;
 }
 
 export const CSRF_HEADER = "x-sluice-request";
@@ -65,15 +69,17 @@ export function readCookie(header: string | null, name: string): string | undefi
   return undefined;
 }
 
-export async function resolveActor(db: Database, headers: Headers, now: Date): Promise<Actor> {
+/** `credentials` is the replica's cache; without one, a node credential is looked up in the database. */
+export async function resolveActor(
+  db: Database,
+  headers: Headers,
+  now: Date,
+  credentials: NodeCredentialCache = uncachedCredentials(db),
+): Promise<Actor> {
   const bearer = /^Bearer (\S+)$/.exec(headers.get("authorization") ?? "")?.[1];
   if (bearer) {
-    const [row] = await db
-      .select({ nodeId: nodes.id, nodeName: nodes.name })
-      .from(nodeCredentials)
-      .innerJoin(nodes, eq(nodes.id, nodeCredentials.nodeId))
-      .where(and(eq(nodeCredentials.secretHash, hashSecret(bearer)), isNull(nodeCredentials.revokedAt)));
-    return row ? { kind: "node", ...row } : { kind: "anonymous" };
+    const node = await credentials.resolve(db, bearer, now.getTime());
+    return node ? { kind: "node", ...node } : { kind: "anonymous" };
   }
   const sessionToken = readCookie(headers.get("cookie"), SESSION_COOKIE);
   if (sessionToken) {
@@ -101,12 +107,19 @@ export function isCsrfSafe(headers: Headers, requestUrl: string): boolean {
   }
 }
 
+function uncachedCredentials(db: Database): NodeCredentialCache {
+  return new AgentRuntime({ db, uncached: true }).credentials;
+}
+
 export interface RequestContextOptions {
   db: Database;
   live: LiveService;
   telemetry: Telemetry;
-  request: Request;
-  responseHeaders: Headers;
+  /** The replica's agent runtime; without one, every agent call asks the database (no caches, no batching). */
+  agents?: AgentRuntime;
+  /** A fetch Request, or the same two fields from a Node request. */
+  request: { headers: Headers; url: string };
+  responseHeaders: Pick<Headers, "append">;
   settings?: Partial<ApiSettings>;
   now?: () => Date;
   /** Send cookies with the Secure flag (behind HTTPS). */
@@ -116,12 +129,14 @@ export interface RequestContextOptions {
 export async function createRequestContext(options: RequestContextOptions): Promise<Context> {
   const now = options.now ?? (() => new Date());
   const attributes = `Path=/; HttpOnly; SameSite=Lax${options.secureCookies ? "; Secure" : ""}`;
+  const agents = options.agents ?? new AgentRuntime({ db: options.db, uncached: true });
   return {
     db: options.db,
     live: options.live,
     telemetry: options.telemetry,
+    agents,
     now,
-    actor: await resolveActor(options.db, options.request.headers, now()),
+    actor: await resolveActor(options.db, options.request.headers, now(), agents.credentials),
     csrfSafe: isCsrfSafe(options.request.headers, options.request.url),
     settings: { ...defaultSettings, ...options.settings },
     cookies: {

@@ -1,3 +1,4 @@
+export { AgentRuntime, type AgentRuntimeOptions } from "./agents/runtime.js";
 export { type AllocationRefusal, AllocationRefusedError } from "./allocation/errors.js";
 export { type AllocationRequest, type NodeSnapshot, planAllocation } from "./allocation/plan.js";
 export {

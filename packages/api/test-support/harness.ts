@@ -6,6 +6,7 @@ import { createTestDatabases, type TestDatabases } from "@sluice/db/testing";
 import { exampleInventory, type NodeInventory } from "@sluice/proto";
 import { TRPCError } from "@trpc/server";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { AgentRuntime } from "../src/agents/runtime.js";
 import {
   type Context,
   CSRF_HEADER,
@@ -42,6 +43,11 @@ export class TestControlPlane {
   /** The live store, with no timers: tests call `live.tick(plane.now.getTime())` themselves. */
   readonly live: LiveService;
   readonly telemetry = silentTelemetry();
+  /**
+   * The credential cache, heartbeat recorder and instance owners, as in production but without timers: tests
+   * call `agents.flush()` to write noted heartbeat times, and `agents.start()` to hear other replicas.
+   */
+  readonly agents: AgentRuntime;
 
   /** `replicate` makes this plane one replica among others on the same database (LISTEN/NOTIFY on). */
   constructor(
@@ -49,6 +55,7 @@ export class TestControlPlane {
     options: { replicate?: boolean } = {},
   ) {
     this.live = new LiveService({ db: handle.db, replicate: options.replicate ?? false });
+    this.agents = new AgentRuntime({ db: handle.db });
   }
 
   get db() {
@@ -68,11 +75,12 @@ export class TestControlPlane {
     return {
       db: this.db,
       now: () => this.now,
-      actor: await resolveActor(this.db, headers, this.now),
+      actor: await resolveActor(this.db, headers, this.now, this.agents.credentials),
       csrfSafe: isCsrfSafe(headers, `${ORIGIN}/api/trpc`),
       settings: defaultSettings,
       live: this.live,
       telemetry: this.telemetry,
+      agents: this.agents,
       cookies: {
         set: (token) => this.setCookies.push(`${SESSION_COOKIE}=${token}`),
         clear: () => this.setCookies.push(`${SESSION_COOKIE}=`),
@@ -125,6 +133,7 @@ export function useControlPlane(): () => TestControlPlane {
   });
   afterEach(async () => {
     await plane?.live.stop();
+    await plane?.agents.stop();
     await plane?.handle.close();
     plane = undefined;
   });

@@ -5,7 +5,7 @@
 // @sluice/api and @sluice/db are imported at run time, not bundled: the db package finds its migrations folder
 // next to its own files, which only works when Node loads it from packages/db. Bundlers do not follow
 // workspace symlinks as external packages, so the imports below tell Turbopack to leave them alone.
-import type { ApiSettings, LiveService, Telemetry } from "@sluice/api";
+import type { AgentRuntime, ApiSettings, LiveService, Telemetry } from "@sluice/api";
 import type { DatabaseHandle } from "@sluice/db";
 import { stateDirectory } from "./state-dir";
 
@@ -24,6 +24,8 @@ export interface ControlPlane {
   /** Live throughput of every node (shared with other replicas through the database). */
   live: LiveService;
   telemetry: Telemetry;
+  /** Node credential cache, heartbeat batching and instance owners for agent calls. */
+  agents: AgentRuntime;
 }
 
 const globalKey = Symbol.for("sluice.controlPlane");
@@ -51,7 +53,7 @@ async function start(): Promise<ControlPlane> {
   const { createDatabase, databaseOptionsFromEnv }: DbModule = await import(
     /* turbopackIgnore: true */ /* webpackIgnore: true */ "@sluice/db"
   );
-  const { bootstrapAdmin, defaultSettings, runMaintenance, tickRollouts, LiveService, Telemetry, createLogger } = api;
+  const { AgentRuntime, bootstrapAdmin, defaultSettings, runMaintenance, tickRollouts, LiveService, Telemetry } = api;
   const stateDir = stateDirectory();
   const handle = await createDatabase(databaseOptionsFromEnv(process.env, stateDir));
   console.log(`Sluice: database ${handle.kind} at ${handle.location}, migrated`);
@@ -62,7 +64,7 @@ async function start(): Promise<ControlPlane> {
     ...defaultSettings,
     heartbeatTimeoutMs: positiveNumber(process.env.SLUICE_HEARTBEAT_TIMEOUT_MS, defaultSettings.heartbeatTimeoutMs),
   };
-  const telemetry = new Telemetry(createLogger());
+  const telemetry = new Telemetry(api.createLogger());
   const maxSeries = positiveNumber(process.env.SLUICE_LIVE_MAX_SERIES, 4096);
   const live = new LiveService({
     db: handle.db,
@@ -72,9 +74,14 @@ async function start(): Promise<ControlPlane> {
     onError: (error, what) => telemetry.log.error({ err: error }, `live: ${what} failed`),
   });
   await live.start();
+  const agents = new AgentRuntime({
+    db: handle.db,
+    onError: (error, what) => telemetry.log.error({ err: error }, `agents: ${what} failed`),
+  });
+  await agents.start();
   const sweep = setInterval(
     () => {
-      runMaintenance(handle.db, new Date(), settings).catch((error: unknown) =>
+      runMaintenance(handle.db, new Date(), settings, agents).catch((error: unknown) =>
         console.error("Sluice: maintenance (heartbeat timeouts, expired sessions) failed:", error),
       );
     },
@@ -87,7 +94,11 @@ async function start(): Promise<ControlPlane> {
   const rolloutTicker = setInterval(() => {
     if (ticking) return;
     ticking = true;
-    tickRollouts(handle.db, new Date(), (instanceId) => live.store.hasReceived(instanceId))
+    // The error-rate gate looks at the last ten closed seconds of each new instance (rollouts/machine.ts).
+    const closed = live.closedSecond;
+    const errorRate = (instanceId: string) =>
+      closed === undefined ? null : live.store.errorRate(instanceId, closed - 9, closed);
+    tickRollouts(handle.db, new Date(), (instanceId) => live.store.hasReceived(instanceId), errorRate)
       .then((report) => {
         for (const failure of report.failed)
           console.error(`Sluice: rollout ${failure.id} step failed: ${failure.error}`);
@@ -103,8 +114,7 @@ async function start(): Promise<ControlPlane> {
     process.once(signal, () => {
       clearInterval(sweep);
       clearInterval(rolloutTicker);
-      live
-        .stop()
+      Promise.all([live.stop(), agents.stop()])
         .then(() => handle.close())
         .finally(() => process.exit(0));
     });
@@ -118,6 +128,7 @@ async function start(): Promise<ControlPlane> {
     artifactLimit: positiveNumber(process.env.SLUICE_ARTIFACT_MAX_BYTES, api.DEFAULT_ARTIFACT_LIMIT),
     live,
     telemetry,
+    agents,
   };
 }
 

@@ -6,7 +6,12 @@ import { getControlPlane } from "./control-plane";
 
 export async function currentUser(): Promise<SessionUser | null> {
   const plane = await getControlPlane();
-  const actor = await plane.api.resolveActor(plane.handle.db, new Headers(await headers()), new Date());
+  const actor = await plane.api.resolveActor(
+    plane.handle.db,
+    new Headers(await headers()),
+    new Date(),
+    plane.agents.credentials,
+  );
   return actor.kind === "user" ? actor.user : null;
 }
 

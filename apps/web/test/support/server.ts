@@ -1,4 +1,4 @@
-// Starts the built app with `next start` on a free port, with its own state directory, and stops it.
+// Starts the built app with its server (apps/web/server.mjs: Next.js and the agent path) on a free port, with its own state directory, and stops it.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -31,7 +31,7 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Reuse a state directory (to test restarts); a fresh one otherwise, removed by removeStateDir(). */
   stateDir?: string;
-  /** How long start-up (Ready, then the database) may take; 30 s each unless given. */
+  /** How long start-up (the database, then Ready) may take; 120 s unless given (a busy 2-core box, PGlite). */
   readyTimeoutMs?: number;
 }
 
@@ -46,11 +46,11 @@ export function removeStateDir(stateDir: string): void {
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const port = await freePort();
   const stateDir = options.stateDir ?? newStateDir();
-  const nextBin = fileURLToPath(import.meta.resolve("next/dist/bin/next"));
   const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", SLUICE_STATE_DIR: stateDir };
   delete env.DATABASE_URL;
   delete env.SLUICE_ADMIN_PASSWORD;
-  const child: ChildProcess = spawn(process.execPath, [nextBin, "start", "-H", "127.0.0.1", "-p", String(port)], {
+  const serverScript = join(appDir, "server.mjs");
+  const child: ChildProcess = spawn(process.execPath, [serverScript, "-H", "127.0.0.1", "-p", String(port)], {
     cwd: appDir,
     env: { ...env, ...options.env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -80,8 +80,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await exited;
     },
   };
-  await server.waitFor("Ready", options.readyTimeoutMs);
-  // The control plane starts in the instrumentation hook; wait until its database is open.
-  await server.waitFor("Sluice: database", options.readyTimeoutMs);
+  // The control plane starts in the instrumentation hook, before the server listens: first the database is
+  // open, then "Ready". A server that does not come up is stopped rather than left behind.
+  try {
+    const timeoutMs = options.readyTimeoutMs ?? 120_000;
+    await server.waitFor("Sluice: database", timeoutMs);
+    await server.waitFor("Ready", timeoutMs);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
   return server;
 }

@@ -5,6 +5,7 @@
 import { allocations, cpus, type Database, type Executor, instances, nicQueues, nics, nodes } from "@sluice/db";
 import type { Heartbeat, NodeInventory } from "@sluice/proto";
 import { and, asc, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { type AgentRuntime, announce } from "../agents/runtime.js";
 import { type AuditActor, recordAudit } from "../audit.js";
 
 type NodeState = (typeof nodes.$inferSelect)["state"];
@@ -68,13 +69,26 @@ async function syncHardware(tx: Executor, nodeId: string, inventory: NodeInvento
     else await tx.delete(nics).where(eq(nics.id, nic.id));
   }
 
-  for (const cpu of inventory.cpus) {
-    const values = { numaNode: cpu.numaNode, smtSiblings: cpu.smtSiblings, isolated: cpu.isolated };
-    await tx
-      .insert(cpus)
-      .values({ nodeId, cpu: cpu.cpu, ...values })
-      .onConflictDoUpdate({ target: [cpus.nodeId, cpus.cpu], set: values });
-  }
+  // One statement for every CPU (a node can have hundreds), not one per CPU.
+  await tx
+    .insert(cpus)
+    .values(
+      inventory.cpus.map((cpu) => ({
+        nodeId,
+        cpu: cpu.cpu,
+        numaNode: cpu.numaNode,
+        smtSiblings: cpu.smtSiblings,
+        isolated: cpu.isolated,
+      })),
+    )
+    .onConflictDoUpdate({
+      target: [cpus.nodeId, cpus.cpu],
+      set: {
+        numaNode: sql`excluded.numa_node`,
+        smtSiblings: sql`excluded.smt_siblings`,
+        isolated: sql`excluded.isolated`,
+      },
+    });
   const goneCpus = await tx
     .select({ id: cpus.id, cpu: cpus.cpu })
     .from(cpus)
@@ -115,6 +129,8 @@ export async function applyHeartbeat(
   node: { id: string; name: string },
   heartbeat: Heartbeat,
   now: Date,
+  /** Stored so that replicas skipping unchanged heartbeats can tell when another replica wrote a newer one. */
+  digest: string | null = null,
 ): Promise<{ state: NodeState }> {
   const [before] = await tx.select().from(nodes).where(eq(nodes.id, node.id)).for("update");
   if (!before) throw new Error(`node ${node.id} vanished`);
@@ -126,6 +142,7 @@ export async function applyHeartbeat(
     .set({
       name: heartbeat.inventory.hostname,
       inventory: heartbeat.inventory,
+      heartbeatDigest: digest,
       lastHeartbeatAt: now,
       state,
       stateReason: state === before.state && state !== "degraded" ? before.stateReason : stateReason,
@@ -156,9 +173,15 @@ export async function applyHeartbeat(
  * Marks nodes down whose last heartbeat (or join, if they never sent one) is older than the timeout. The server
  * calls this periodically; `now` is a parameter so tests can move the clock.
  */
-export async function markStaleNodesDown(db: Database, now: Date, timeoutMs: number): Promise<string[]> {
+export async function markStaleNodesDown(
+  db: Database,
+  now: Date,
+  timeoutMs: number,
+  /** This replica's agent runtime, told at once; other replicas hear of it through the control channel. */
+  agents?: AgentRuntime,
+): Promise<string[]> {
   const cutoff = new Date(now.getTime() - timeoutMs);
-  return db.transaction(async (tx) => {
+  const markedDown = await db.transaction(async (tx) => {
     // Locked so a heartbeat arriving during the sweep either lands first (and the node stays up) or waits.
     const stale = await tx
       .select({ id: nodes.id, state: nodes.state, lastHeartbeatAt: nodes.lastHeartbeatAt })
@@ -184,7 +207,11 @@ export async function markStaleNodesDown(db: Database, now: Date, timeoutMs: num
         before: { state: node.state },
         after: { state: "down", reason: stateReason },
       });
+      // A replica answering this node's unchanged heartbeats from memory must write the next one in full.
+      await announce(tx, { changedNode: node.id });
     }
     return stale.map((node) => node.id);
   });
+  for (const nodeId of markedDown) agents?.apply({ changedNode: nodeId });
+  return markedDown;
 }

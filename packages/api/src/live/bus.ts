@@ -12,6 +12,7 @@
 // process needs (and what the tests use to run two replicas on one PGlite).
 import type { Database } from "@sluice/db";
 import { sql } from "drizzle-orm";
+import { listenChannel, type Unlisten } from "../replica/listen.js";
 import type { LiveSample } from "./rates.js";
 
 export const LIVE_CHANNEL = "sluice_live";
@@ -123,27 +124,11 @@ export interface BusCounters {
   publishFailures: number;
 }
 
-type Unlisten = () => Promise<void>;
-
-interface PgliteLike {
-  listen(channel: string, callback: (payload: string) => void): Promise<Unlisten>;
-}
-interface PgPoolLike {
-  connect(): Promise<PgClientLike>;
-}
-interface PgClientLike {
-  query(text: string): Promise<unknown>;
-  on(event: "notification", listener: (message: { channel: string; payload?: string }) => void): unknown;
-  on(event: "error", listener: (error: Error) => void): unknown;
-  release(error?: Error | boolean): void;
-}
-
 export class ReplicaBus {
   private pending: LiveSample[] = [];
   private sequence = 0;
   private timer: NodeJS.Timeout | undefined;
   private unlisten: Unlisten | undefined;
-  private stopped = false;
   readonly counters: BusCounters = { notificationsSent: 0, notificationsReceived: 0, publishFailures: 0 };
 
   constructor(
@@ -192,36 +177,10 @@ export class ReplicaBus {
   }
 
   private async listen(): Promise<void> {
-    const client = (this.db as unknown as { $client: PgliteLike | PgPoolLike }).$client;
-    if ("listen" in client) {
-      this.unlisten = await client.listen(LIVE_CHANNEL, (payload) => this.receive(payload));
-      return;
-    }
-    // A dedicated pool connection stays in LISTEN; when it breaks, listen again on a new one.
-    const connection = await client.connect();
-    let released = false;
-    connection.on("notification", (message) => {
-      if (message.channel === LIVE_CHANNEL && message.payload) this.receive(message.payload);
-    });
-    connection.on("error", (error) => {
-      if (released) return;
-      released = true;
-      connection.release(error);
-      this.onError(error, "listening for live samples");
-      if (!this.stopped)
-        setTimeout(() => void this.listen().catch((e) => this.onError(e, "listening again")), 1000).unref();
-    });
-    await connection.query(`LISTEN ${LIVE_CHANNEL}`);
-    this.unlisten = async () => {
-      if (released) return;
-      released = true;
-      await connection.query(`UNLISTEN ${LIVE_CHANNEL}`).catch(() => undefined);
-      connection.release();
-    };
+    this.unlisten = await listenChannel(this.db, LIVE_CHANNEL, (payload) => this.receive(payload), this.onError);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     clearInterval(this.timer);
     await this.flush();
     await this.unlisten?.();

@@ -12,7 +12,10 @@ export class SecondsRing {
   private readonly stamps: Int32Array;
 
   constructor(readonly capacity = RING_SECONDS) {
-    this.values = new Float32Array(capacity * METRIC_COUNT);
+    // Written through once here: a fresh typed array is zero pages the kernel commits only when first written,
+    // so without this a series' memory would grow for its first hour, one second's slot at a time (the 10-minute
+    // benchmark saw RSS climb ~5 MiB/min with 2,000 series). Fixed memory should be fixed from the start.
+    this.values = new Float32Array(capacity * METRIC_COUNT).fill(0);
     this.stamps = new Int32Array(capacity).fill(EMPTY);
   }
 

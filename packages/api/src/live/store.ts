@@ -170,6 +170,24 @@ export class LiveStore {
     return { from, to, series, latest };
   }
 
+  /**
+   * The instance's dropped ÷ (received + dropped) packets over the seconds from..to, or null when fewer than
+   * `minPackets` were seen there (too few to judge; a quiet instance is not an erring one).
+   */
+  errorRate(instanceId: string, from: number, to: number, minPackets = 100): number | null {
+    const ring = this.series.get(seriesKey({ kind: "instance", instanceId }))?.ring;
+    if (!ring) return null;
+    const rx = METRICS.indexOf("rxPackets");
+    const drops = METRICS.indexOf("drops");
+    let received = 0;
+    let dropped = 0;
+    for (let second = from; second <= to; second += 1) {
+      received += ring.get(second, rx) ?? 0;
+      dropped += ring.get(second, drops) ?? 0;
+    }
+    return received + dropped < minPackets ? null : dropped / (received + dropped);
+  }
+
   /** Calls `visit` with every series (for rollups). */
   forEachSeries(visit: (key: string, ring: SecondsRing) => void): void {
     for (const series of this.series.values()) visit(series.key, series.ring);

@@ -2,6 +2,7 @@
 // addresses or secrets), so it is served without authentication, like most scrape targets.
 import { type Database, nodeStateEnum, nodes } from "@sluice/db";
 import { gte, sql } from "drizzle-orm";
+import type { AgentRuntime } from "../agents/runtime.js";
 import type { ApiSettings } from "../context.js";
 import type { LiveService } from "../live/service.js";
 import { MetricsText } from "./prometheus.js";
@@ -13,9 +14,11 @@ export interface MetricsSources {
   telemetry: Telemetry;
   settings: ApiSettings;
   now: Date;
+  /** The agent fast path's caches and batching (absent in callers without one). */
+  agents?: AgentRuntime;
 }
 
-export async function renderMetrics({ db, live, telemetry, settings, now }: MetricsSources): Promise<string> {
+export async function renderMetrics({ db, live, telemetry, settings, now, agents }: MetricsSources): Promise<string> {
   const text = new MetricsText();
   const byState = await db
     .select({ state: nodes.state, count: sql<number>`count(*)::int` })
@@ -69,8 +72,27 @@ export async function renderMetrics({ db, live, telemetry, settings, now }: Metr
     .family("sluice_live_notifications_received_total", "counter", "NOTIFY payloads received.")
     .sample("sluice_live_notifications_received_total", bus?.notificationsReceived ?? 0);
 
+  if (agents) {
+    const credentials = agents.credentials.counters;
+    const beats = agents.heartbeats.counters;
+    text
+      .family("sluice_agent_credential_lookups_total", "counter", "Node credential checks, by where answered.")
+      .sample("sluice_agent_credential_lookups_total", credentials.hits, { source: "cache" })
+      .sample("sluice_agent_credential_lookups_total", credentials.misses, { source: "database" })
+      .family("sluice_agent_heartbeats_total", "counter", "Heartbeats, by whether they were written in full.")
+      .sample("sluice_agent_heartbeats_total", beats.written, { write: "full" })
+      .sample("sluice_agent_heartbeats_total", beats.unchanged, { write: "time only" })
+      .family("sluice_agent_heartbeat_flushes_total", "counter", "Batched last-heartbeat UPDATEs.")
+      .sample("sluice_agent_heartbeat_flushes_total", beats.flushes)
+      .family("sluice_agent_heartbeat_flush_failures_total", "counter", "Batched UPDATEs that failed.")
+      .sample("sluice_agent_heartbeat_flush_failures_total", agents.counters.flushFailures);
+  }
+
+  const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
   text
+    .family("process_cpu_seconds_total", "counter", "User and system CPU time of the server process.")
+    .sample("process_cpu_seconds_total", (cpu.user + cpu.system) / 1e6)
     .family("process_resident_memory_bytes", "gauge", "Resident set size.")
     .sample("process_resident_memory_bytes", memory.rss)
     .family("nodejs_heap_used_bytes", "gauge", "V8 heap in use.")

@@ -5,8 +5,10 @@
 // pg_try_advisory_xact_lock. A replica that does not get it skips the tick, so two replicas never drive rollouts
 // at the same time, and the lock goes away with the transaction even if the replica dies. Operator commands
 // (rollouts router) lock the rollout's row, so they and a tick on the same rollout run one after the other.
+
 import { apps, appVersions, type Database, type Executor, instances, rolloutSteps, rollouts } from "@sluice/db";
 import { asc, eq, inArray, sql } from "drizzle-orm";
+import { announce } from "../agents/runtime.js";
 import { allocate } from "../allocation/allocate.js";
 import { AllocationRefusedError } from "../allocation/errors.js";
 import { type AuditActor, recordAudit } from "../audit.js";
@@ -33,11 +35,15 @@ export interface TickReport {
   failed: Array<{ id: string; error: string }>;
 }
 
-/** `trafficSeen` defaults to "never", which only matters to rollouts that require traffic. */
+/**
+ * `trafficSeen` defaults to "never", which only matters to rollouts that require traffic; `errorRate` to "not
+ * measurable", which never fails an instance. The server answers both from its live store.
+ */
 export async function tickRollouts(
   db: Database,
   now: Date,
   trafficSeen: TrafficSeen = () => false,
+  errorRate: ErrorRateOf = () => null,
 ): Promise<TickReport> {
   return db.transaction(async (tx) => {
     // Both drivers (PGlite and node-postgres) return the rows under `rows`.
@@ -50,14 +56,17 @@ export async function tickRollouts(
     const active = await tx
       .select()
       .from(rollouts)
-      .where(inArray(rollouts.phase, ["running", "aborting"]))
+      // A canary awaiting promotion is still watched (its error rate can roll it back).
+      .where(inArray(rollouts.phase, ["running", "aborting", "awaiting-promotion"]))
       .orderBy(asc(rollouts.createdAt))
       .for("update");
     const report: TickReport = { leader: true, advanced: [], failed: [] };
     for (const row of active) {
       // A savepoint per rollout: one that cannot advance (a bug, a vanished row) does not hold up the others.
       try {
-        await tx.transaction((rollout) => advanceRollout(rollout as unknown as Database, row, now, trafficSeen));
+        await tx.transaction((rollout) =>
+          advanceRollout(rollout as unknown as Database, row, now, { trafficSeen, errorRate }),
+        );
         report.advanced.push(row.id);
       } catch (error) {
         report.failed.push({ id: row.id, error: error instanceof Error ? error.message : String(error) });
@@ -71,11 +80,18 @@ type RolloutRow = typeof rollouts.$inferSelect;
 
 /** Whether an instance has received traffic; the server answers from its live store (see live/store.ts). */
 export type TrafficSeen = (instanceId: string) => boolean;
+/** An instance's recent error rate (see machine.ts), or null when it cannot be judged yet. */
+export type ErrorRateOf = (instanceId: string) => number | null;
+
+interface HealthSources {
+  trafficSeen: TrafficSeen;
+  errorRate: ErrorRateOf;
+}
 
 async function observe(
   db: Executor,
   state: RolloutState,
-  trafficSeen: TrafficSeen,
+  { trafficSeen, errorRate }: HealthSources,
 ): Promise<Map<string, InstanceObservation>> {
   const ids = state.slots.flatMap((slot) => (slot.instanceId ? [slot.instanceId] : []));
   if (ids.length === 0) return new Map();
@@ -83,13 +99,18 @@ async function observe(
     .select({ id: instances.id, reportedState: instances.reportedState })
     .from(instances)
     .where(inArray(instances.id, ids));
-  return new Map(rows.map((row) => [row.id, { reportedState: row.reportedState, trafficSeen: trafficSeen(row.id) }]));
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      { reportedState: row.reportedState, trafficSeen: trafficSeen(row.id), errorRate: errorRate(row.id) },
+    ]),
+  );
 }
 
-async function advanceRollout(db: Database, row: RolloutRow, now: Date, trafficSeen: TrafficSeen): Promise<void> {
+async function advanceRollout(db: Database, row: RolloutRow, now: Date, sources: HealthSources): Promise<void> {
   const spec = row.spec as unknown as RolloutSpec;
   const before = row.state as unknown as RolloutState;
-  const transition = advance(spec, before, await observe(db, before, trafficSeen), now);
+  const transition = advance(spec, before, await observe(db, before, sources), now);
   let state = transition.state;
   const events = [...transition.events];
   for (const action of transition.actions) {
@@ -160,6 +181,7 @@ async function releaseInstance(db: Executor, instanceId: string, now: Date): Pro
     .where(eq(instances.id, instanceId))
     .returning({ id: instances.id, nodeId: instances.nodeId, appVersionId: instances.appVersionId });
   if (removed.length === 0) return; // Already gone (released by an operator): nothing to free.
+  await announce(db, { releasedInstance: instanceId });
   await recordAudit(db, SYSTEM, now, {
     action: "instance.release",
     targetKind: "instance",

@@ -181,3 +181,54 @@ describe("rollout state machine", () => {
     expect(() => command(step.state, "abort", "otto", at(3))).toThrow("cannot abort a rollout that is aborted");
   });
 });
+
+describe("error-rate health gate", () => {
+  const canarySpec: RolloutSpec = { ...spec, canary: 1 };
+
+  it("fails a running instance that drops more than the default bound and rolls everything back", () => {
+    let state = placed(advance(spec, threeNodes(), observe({}), at(0)).state, [
+      { kind: "start", slot: 0, release: "old-a" },
+    ]);
+    // 5 % dropped, within the health timeout and reported running: only the error rate can fail it.
+    const step = advance(spec, state, observe({ "new-0": { reportedState: "running", errorRate: 0.05 } }), at(1));
+    expect(step.state.phase).toBe("rolled-back");
+    expect(step.state.reason).toBe("rolled back: instance on a drops 5 % of its packets (bound 1 %)");
+    expect(step.actions).toEqual([{ kind: "revert", slot: 0, release: "new-0", restoreVersionId: 1 }]);
+    state = step.state;
+    expect(state.slots.map((slot) => slot.status)).toEqual(["reverted", "pending", "pending"]);
+  });
+
+  it("uses the version's bound, and does not judge an instance with too few packets (null)", () => {
+    const lenient: RolloutSpec = { ...spec, maxErrorRate: 0.1 };
+    const state = placed(advance(lenient, threeNodes(), observe({}), at(0)).state, [
+      { kind: "start", slot: 0, release: "old-a" },
+    ]);
+    const within = advance(lenient, state, observe({ "new-0": { reportedState: "running", errorRate: 0.05 } }), at(1));
+    expect(within.state.slots[0]!.status).toBe("healthy");
+    const unjudged = advance(spec, state, observe({ "new-0": { reportedState: "running", errorRate: null } }), at(1));
+    expect(unjudged.state.slots[0]!.status).toBe("healthy");
+  });
+
+  it("keeps watching a canary waiting for promotion and rolls it back when its error rate climbs", () => {
+    let step = advance(canarySpec, threeNodes(), observe({}), at(0));
+    let state = placed(step.state, step.actions);
+    step = advance(canarySpec, state, observe({ "new-0": { reportedState: "running", errorRate: 0 } }), at(1));
+    expect(step.state.phase).toBe("awaiting-promotion");
+    state = step.state;
+    step = advance(canarySpec, state, observe({ "new-0": { reportedState: "running", errorRate: 0.002 } }), at(2));
+    expect([step.state.phase, step.actions]).toEqual(["awaiting-promotion", []]);
+    step = advance(canarySpec, state, observe({ "new-0": { reportedState: "running", errorRate: 0.3 } }), at(3));
+    expect(step.state.phase).toBe("rolled-back");
+    expect(step.actions).toEqual([{ kind: "revert", slot: 0, release: "new-0", restoreVersionId: 1 }]);
+  });
+
+  it("rolls back when a healthy new instance later reports failed (a crash after start)", () => {
+    let step = advance({ ...spec, maxUnavailable: 1 }, threeNodes(), observe({}), at(0));
+    let state = placed(step.state, step.actions);
+    step = advance(spec, state, observe({ "new-0": { reportedState: "running" } }), at(1));
+    state = placed(step.state, step.actions);
+    expect(state.slots.map((slot) => slot.status)).toEqual(["healthy", "starting", "pending"]);
+    step = advance(spec, state, observe({ "new-0": { reportedState: "failed" } }), at(2));
+    expect(step.state.reason).toBe("rolled back: instance on a reported failed");
+  });
+});

@@ -7,6 +7,11 @@
 // A started instance is healthy once its agent reports it running (and, if the spec asks, traffic flowing); it
 // fails if the agent reports it failed or it is not healthy within the timeout. Any failure rolls back every
 // slot already touched, restoring the old version where there was one.
+//
+// Error rate: what share of an instance's packets it dropped over the last seconds, dropped ÷ (received +
+// dropped), from the agents' per-second stats (the driver computes it; null while too few packets to judge).
+// A new instance — starting, healthy, or a canary waiting for promotion — above the bound fails, which rolls
+// the rollout back. The bound comes from the target version (app_versions.max_error_rate).
 import type { RolloutPhase } from "@sluice/db";
 
 export interface RolloutSpec {
@@ -16,7 +21,11 @@ export interface RolloutSpec {
   healthTimeoutMs: number;
   /** Also wait for traffic (received packets) before calling an instance healthy. */
   requireTraffic: boolean;
+  /** Largest error rate (0..1) a new instance may show; DEFAULT_MAX_ERROR_RATE for rollouts stored without it. */
+  maxErrorRate?: number;
 }
+
+export const DEFAULT_MAX_ERROR_RATE = 0.01;
 
 export type SlotStatus = "pending" | "starting" | "healthy" | "failed" | "reverted";
 
@@ -44,6 +53,18 @@ export interface RolloutState {
 export interface InstanceObservation {
   reportedState: string | null;
   trafficSeen: boolean;
+  /** Dropped ÷ (received + dropped) packets over the recent window; null or absent when too few to judge. */
+  errorRate?: number | null;
+}
+
+const percent = (rate: number) => `${Math.round(rate * 1000) / 10} %`;
+
+/** Why the instance's error rate fails it, or undefined when within the bound (or not yet measurable). */
+function errorRateFailure(spec: RolloutSpec, slot: Slot, seen: InstanceObservation | undefined): string | undefined {
+  const bound = spec.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE;
+  const rate = seen?.errorRate;
+  if (rate === null || rate === undefined || rate <= bound) return undefined;
+  return `instance on ${describeSlot(slot)} drops ${percent(rate)} of its packets (bound ${percent(bound)})`;
 }
 
 export type RolloutAction =
@@ -88,17 +109,19 @@ export function advance(
   now: Date,
 ): Transition {
   if (state.phase === "aborting") return revertAll(state, "aborted", state.reason ?? "aborted");
-  if (state.phase !== "running") return { state, actions: [], events: [] };
+  if (state.phase !== "running" && state.phase !== "awaiting-promotion") return { state, actions: [], events: [] };
 
   const events: RolloutEvent[] = [];
   const slots = state.slots.map((slot, index) => {
-    if (slot.status !== "starting" || slot.instanceId === null) return slot;
+    if ((slot.status !== "starting" && slot.status !== "healthy") || slot.instanceId === null) return slot;
     const seen = observations.get(slot.instanceId);
-    if (seen?.reportedState === "failed") {
-      const message = `instance on ${describeSlot(slot)} reported failed`;
+    const tooManyErrors = errorRateFailure(spec, slot, seen);
+    if (seen?.reportedState === "failed" || tooManyErrors) {
+      const message = tooManyErrors ?? `instance on ${describeSlot(slot)} reported failed`;
       events.push({ kind: "slot.failed", message, slot: index });
       return { ...slot, status: "failed" as const, message };
     }
+    if (slot.status === "healthy") return slot;
     if (seen?.reportedState === "running" && (!spec.requireTraffic || seen.trafficSeen)) {
       events.push({ kind: "slot.healthy", message: `instance on ${describeSlot(slot)} is healthy`, slot: index });
       return { ...slot, status: "healthy" as const, message: null };
@@ -119,6 +142,8 @@ export function advance(
     const judged = revertAll({ ...state, slots }, "rolled-back", `rolled back: ${failed.message}`);
     return { ...judged, events: [...events, ...judged.events] };
   }
+  // A canary waiting for promotion is only watched; nothing more starts until an operator promotes it.
+  if (state.phase === "awaiting-promotion") return { state: { ...state, slots }, actions: [], events };
   return startAndFinish(spec, { ...state, slots }, now, events);
 }
 

@@ -3,6 +3,7 @@ import { exampleInventory } from "@sluice/proto";
 import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { rejection, useControlPlane } from "../../test-support/harness.js";
+import { DEFAULT_CREDENTIAL_TTL_MS } from "../agents/runtime.js";
 import { markStaleNodesDown } from "../fleet/heartbeat.js";
 
 const plane = useControlPlane();
@@ -155,8 +156,8 @@ describe("heartbeats", () => {
     plane().advance(20_000);
     const second = await plane().joinNode(operator, exampleInventory({ hostname: "edge-2" }));
     plane().advance(15_000);
-    expect(await markStaleNodesDown(plane().db, plane().now, 30_000)).toEqual([first.nodeId]);
-    expect(await markStaleNodesDown(plane().db, plane().now, 30_000)).toEqual([]);
+    expect(await markStaleNodesDown(plane().db, plane().now, 30_000, plane().agents)).toEqual([first.nodeId]);
+    expect(await markStaleNodesDown(plane().db, plane().now, 30_000, plane().agents)).toEqual([]);
     const states = await operator.nodes.list();
     expect(states.map((node) => [node.name, node.state])).toEqual([
       ["edge-1", "down"],
@@ -179,9 +180,9 @@ describe("heartbeats", () => {
     const { token } = await operator.tokens.create({ ttlMinutes: 5 });
     const { nodeId } = await (await plane().caller()).agent.join({ token, hostname: "silent" });
     plane().advance(29_000);
-    expect(await markStaleNodesDown(plane().db, plane().now, 30_000)).toEqual([]);
+    expect(await markStaleNodesDown(plane().db, plane().now, 30_000, plane().agents)).toEqual([]);
     plane().advance(2_000);
-    expect(await markStaleNodesDown(plane().db, plane().now, 30_000)).toEqual([nodeId]);
+    expect(await markStaleNodesDown(plane().db, plane().now, 30_000, plane().agents)).toEqual([nodeId]);
     expect(await operator.nodes.get({ id: nodeId })).toMatchObject({
       state: "down",
       stateReason: "no heartbeat since it joined",
@@ -259,11 +260,22 @@ describe("an agent sees only its own node", () => {
     expect(plane().live.store.counters.samplesIngested).toBe(1);
   });
 
-  it("loses access when its credential is revoked", async () => {
+  it("loses access at once when an operator revokes its credential", async () => {
+    const operator = await plane().userCaller("otto", "operator");
+    const { agent, nodeId } = await plane().joinNode(operator);
+    expect(plane().agents.credentials.size).toBe(1);
+    await operator.nodes.revokeCredential({ id: nodeId });
+    expect((await rejection(agent.agent.desiredState())).code).toBe("UNAUTHORIZED");
+  });
+
+  it("trusts a cached credential no longer than the TTL when the revocation was not announced", async () => {
     const operator = await plane().userCaller("otto", "operator");
     const { agent, nodeId } = await plane().joinNode(operator);
     const { nodeCredentials } = await import("@sluice/db");
+    // Written behind the API's back: no replica hears of it, so only the cache entry's expiry ends the access.
     await plane().db.update(nodeCredentials).set({ revokedAt: plane().now }).where(eq(nodeCredentials.nodeId, nodeId));
+    expect((await agent.agent.desiredState()).nodeId).toBe(nodeId);
+    plane().advance(DEFAULT_CREDENTIAL_TTL_MS);
     expect((await rejection(agent.agent.desiredState())).code).toBe("UNAUTHORIZED");
   });
 });

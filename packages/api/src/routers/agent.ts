@@ -1,9 +1,10 @@
 // What node agents call. A node credential only ever reaches its own node's data.
-import { apps, appVersions, instances, joinTokens, nodeCredentials, nodes } from "@sluice/db";
+import { joinTokens, nodeCredentials, nodes } from "@sluice/db";
 import { heartbeat, type StatsSample, statsBatch } from "@sluice/proto";
 import { TRPCError } from "@trpc/server";
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
+import { heartbeatDigest } from "../agents/heartbeats.js";
 import { recordAudit } from "../audit.js";
 import { desiredStateFor } from "../fleet/desired-state.js";
 import { applyHeartbeat } from "../fleet/heartbeat.js";
@@ -53,9 +54,21 @@ export const agentRouter = router({
       }),
     ),
 
-  heartbeat: agentProcedure
-    .input(heartbeat)
-    .mutation(({ ctx, input }) => ctx.db.transaction((tx) => applyHeartbeat(tx, ctx.node, input, ctx.now()))),
+  /**
+   * A heartbeat that repeats the last one written (same digest) only notes the time, written in a batch within a
+   * second (agents/heartbeats.ts); anything new is written in full, in one transaction.
+   */
+  heartbeat: agentProcedure.input(heartbeat).mutation(async ({ ctx, input }) => {
+    const now = ctx.now();
+    const digest = heartbeatDigest(input);
+    const known =
+      ctx.agents.heartbeats.unchanged(ctx.node.id, digest, now) ??
+      (await ctx.agents.heartbeats.unchangedInDatabase(ctx.db, ctx.node.id, digest, now));
+    if (known) return { state: known };
+    const result = await ctx.db.transaction((tx) => applyHeartbeat(tx, ctx.node, input, now, digest));
+    ctx.agents.heartbeats.remember(ctx.node.id, digest, result.state, now);
+    return result;
+  }),
 
   /** The calling node's desired state. Naming another node is refused rather than silently ignored. */
   desiredState: agentProcedure.input(z.object({ nodeId: z.uuid().optional() }).optional()).query(({ ctx, input }) => {
@@ -71,17 +84,12 @@ export const agentRouter = router({
    */
   reportStats: agentProcedure.input(statsBatch).mutation(async ({ ctx, input }) => {
     const ids = [...new Set(input.samples.map((sample) => sample.instanceId))];
-    const mine = await ctx.db
-      .select({ id: instances.id, app: apps.name })
-      .from(instances)
-      .innerJoin(appVersions, eq(appVersions.id, instances.appVersionId))
-      .innerJoin(apps, eq(apps.id, appVersions.appId))
-      .where(and(inArray(instances.id, ids), eq(instances.nodeId, ctx.node.id)));
-    const foreign = ids.filter((id) => !mine.some((row) => row.id === id));
+    const owners = await ctx.agents.instanceOwners.lookup(ctx.db, ids, ctx.now().getTime());
+    const foreign = ids.filter((id) => owners.get(id)?.nodeId !== ctx.node.id);
     if (foreign.length > 0) {
       throw new TRPCError({ code: "FORBIDDEN", message: `instances not on this node: ${foreign.join(", ")}` });
     }
-    const appOf = new Map(mine.map((row) => [row.id, row.app]));
+    const appOf = new Map(ids.map((id) => [id, owners.get(id)!.app]));
     ctx.live.accept(toLiveSamples(ctx.node.id, appOf, input.samples, ctx.now().getTime()));
     return { accepted: input.samples.length };
   }),

@@ -2,6 +2,7 @@ import { apps, appVersions, instances, nics, nodes } from "@sluice/db";
 import { TRPCError } from "@trpc/server";
 import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
+import { announce } from "../agents/runtime.js";
 import { allocate } from "../allocation/allocate.js";
 import { AllocationRefusedError } from "../allocation/errors.js";
 import { recordAudit } from "../audit.js";
@@ -55,17 +56,23 @@ export const allocationRouter = router({
     const [node] = await ctx.db.select({ nodeId: instances.nodeId }).from(instances).where(eq(instances.id, input.id));
     if (!node) throw new TRPCError({ code: "NOT_FOUND", message: "no such instance" });
     const before = (await desiredStateFor(ctx.db, node.nodeId)).instances.find((instance) => instance.id === input.id);
-    return ctx.db.transaction(async (tx) => {
-      const removed = await tx.delete(instances).where(eq(instances.id, input.id)).returning({ id: instances.id });
-      if (removed.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "no such instance" });
-      await recordAudit(tx, ctx.actor, ctx.now(), {
-        action: "instance.release",
-        targetKind: "instance",
-        targetId: input.id,
-        before: { nodeId: node.nodeId, ...before },
+    return ctx.db
+      .transaction(async (tx) => {
+        const removed = await tx.delete(instances).where(eq(instances.id, input.id)).returning({ id: instances.id });
+        if (removed.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "no such instance" });
+        await announce(tx, { releasedInstance: input.id });
+        await recordAudit(tx, ctx.actor, ctx.now(), {
+          action: "instance.release",
+          targetKind: "instance",
+          targetId: input.id,
+          before: { nodeId: node.nodeId, ...before },
+        });
+        return { id: input.id };
+      })
+      .then((result) => {
+        ctx.agents.apply({ releasedInstance: input.id });
+        return result;
       });
-      return { id: input.id };
-    });
   }),
 
   listInstances: viewerProcedure.input(z.object({ nodeId: z.uuid().optional() }).default({})).query(({ ctx, input }) =>

@@ -1,5 +1,6 @@
 // Apps and their versions. A version is an immutable spec (what to run, how, where, with how many cores and
 // queues); changing anything means creating a new version and rolling it out.
+
 import {
   activeRolloutPhases,
   apps,
@@ -16,7 +17,9 @@ import { TRPCError } from "@trpc/server";
 import { and, asc, count, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../audit.js";
+import { DEFAULT_MAX_ERROR_RATE } from "../rollouts/machine.js";
 import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
+import { labels } from "./inputs.js";
 
 const appName = z
   .string()
@@ -61,11 +64,14 @@ export const versionInput = z.object({
     .object({
       instancesPerNode: z.number().int().min(1, "at least 1").max(64, "at most 64"),
       nodeNames: z.array(z.string().trim().min(1).max(253)).max(1000).default([]),
+      nodeSelector: labels.default({}),
     })
-    .default({ instancesPerNode: 1, nodeNames: [] }),
+    .default({ instancesPerNode: 1, nodeNames: [], nodeSelector: {} }),
   coresPerInstance: z.number().int().min(0, "not negative").max(256, "at most 256"),
   queuesPerInstance: z.number().int().min(0, "not negative").max(256, "at most 256"),
   allowSmtSharing: z.boolean().default(false),
+  /** The rollout health gate: the largest share of packets a new instance may drop (0..1). */
+  maxErrorRate: z.number().min(0, "not negative").max(1, "at most 1 (100 %)").default(DEFAULT_MAX_ERROR_RATE),
 });
 
 /**

@@ -2,10 +2,11 @@ import { allocations, apps, appVersions, cpus, instances, nicQueues, nics, nodeC
 import { TRPCError } from "@trpc/server";
 import { and, asc, desc, eq, ilike, inArray, isNull, or, sql } from "drizzle-orm";
 import { z } from "zod";
+import { announce } from "../agents/runtime.js";
 import { loadNodeSnapshot } from "../allocation/snapshot.js";
 import { recordAudit } from "../audit.js";
 import { operatorProcedure, router, viewerProcedure } from "../trpc.js";
-import { byId } from "./inputs.js";
+import { byId, labels } from "./inputs.js";
 
 type NodeState = (typeof nodes.$inferSelect)["state"];
 
@@ -26,30 +27,37 @@ const transitions = {
 function transitionProcedure(action: keyof typeof transitions) {
   const { from, to } = transitions[action];
   return operatorProcedure.input(byId).mutation(({ ctx, input }) =>
-    ctx.db.transaction(async (tx) => {
-      const [before] = await tx.select().from(nodes).where(eq(nodes.id, input.id)).for("update");
-      if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "no such node" });
-      if (!(from as NodeState[]).includes(before.state)) {
-        throw new TRPCError({
-          code: "PRECONDITION_FAILED",
-          message: `cannot ${action} a node that is ${before.state} (only from ${from.join(", ")})`,
+    ctx.db
+      .transaction(async (tx) => {
+        const [before] = await tx.select().from(nodes).where(eq(nodes.id, input.id)).for("update");
+        if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "no such node" });
+        if (!(from as NodeState[]).includes(before.state)) {
+          throw new TRPCError({
+            code: "PRECONDITION_FAILED",
+            message: `cannot ${action} a node that is ${before.state} (only from ${from.join(", ")})`,
+          });
+        }
+        const stateReason = to === "ready" ? null : `${action} by ${ctx.user.username}`;
+        const [after] = await tx
+          .update(nodes)
+          .set({ state: to, stateReason })
+          .where(eq(nodes.id, input.id))
+          .returning({ id: nodes.id, state: nodes.state, stateReason: nodes.stateReason });
+        await recordAudit(tx, ctx.actor, ctx.now(), {
+          action: `node.${action}`,
+          targetKind: "node",
+          targetId: input.id,
+          before: { state: before.state, reason: before.stateReason },
+          after: { state: after!.state, reason: after!.stateReason },
         });
-      }
-      const stateReason = to === "ready" ? null : `${action} by ${ctx.user.username}`;
-      const [after] = await tx
-        .update(nodes)
-        .set({ state: to, stateReason })
-        .where(eq(nodes.id, input.id))
-        .returning({ id: nodes.id, state: nodes.state, stateReason: nodes.stateReason });
-      await recordAudit(tx, ctx.actor, ctx.now(), {
-        action: `node.${action}`,
-        targetKind: "node",
-        targetId: input.id,
-        before: { state: before.state, reason: before.stateReason },
-        after: { state: after!.state, reason: after!.stateReason },
-      });
-      return after!;
-    }),
+        // The node's next heartbeat must be written in full (its state answer and rules changed), on every replica.
+        await announce(tx, { changedNode: input.id });
+        return after!;
+      })
+      .then((after) => {
+        ctx.agents.apply({ changedNode: input.id });
+        return after;
+      }),
   );
 }
 
@@ -75,9 +83,20 @@ export const nodesRouter = router({
           stateReason: nodes.stateReason,
           lastHeartbeatAt: nodes.lastHeartbeatAt,
           kernel: sql<string | null>`${nodes.inventory}->>'kernel'`,
+          labels: nodes.labels,
         })
         .from(nodes)
-        .where(search ? or(ilike(nodes.name, search), sql`${nodes.state}::text ilike ${search}`) : undefined)
+        .where(
+          search
+            ? or(
+                ilike(nodes.name, search),
+                sql`${nodes.state}::text ilike ${search}`,
+                // "env=prod" finds the nodes labelled so; a bare word finds it in any key or value.
+                sql`exists (select 1 from jsonb_each_text(${nodes.labels}) as label(key, value)
+                  where label.key || '=' || label.value ilike ${search})`,
+              )
+            : undefined,
+        )
         .orderBy(order(sortColumns[input.sort]), asc(nodes.name), asc(nodes.id));
       if (rows.length === 0) return [];
       const ids = rows.map((row) => row.id);
@@ -136,6 +155,7 @@ export const nodesRouter = router({
       stateReason: node.stateReason,
       lastHeartbeatAt: node.lastHeartbeatAt,
       joinedAt: node.joinedAt,
+      labels: node.labels,
       inventory: node.inventory,
       nics: snapshot.nics.map((nic) => {
         const row = nicRows.find((candidate) => candidate.id === nic.id)!;
@@ -150,27 +170,55 @@ export const nodesRouter = router({
   uncordon: transitionProcedure("uncordon"),
   drain: transitionProcedure("drain"),
 
-  /** Revokes every credential of the node: its agent is refused from the next request on (rejoin with a token). */
-  revokeCredential: operatorProcedure.input(byId).mutation(({ ctx, input }) =>
+  /** Replaces the node's labels (what app versions' node selectors match); audited with before and after. */
+  setLabels: operatorProcedure.input(z.object({ id: z.uuid(), labels })).mutation(({ ctx, input }) =>
     ctx.db.transaction(async (tx) => {
-      const [node] = await tx.select({ name: nodes.name }).from(nodes).where(eq(nodes.id, input.id)).for("update");
-      if (!node) throw new TRPCError({ code: "NOT_FOUND", message: "no such node" });
-      const revoked = await tx
-        .update(nodeCredentials)
-        .set({ revokedAt: ctx.now() })
-        .where(and(eq(nodeCredentials.nodeId, input.id), isNull(nodeCredentials.revokedAt)))
-        .returning({ id: nodeCredentials.id });
-      if (revoked.length === 0) {
-        throw new TRPCError({ code: "PRECONDITION_FAILED", message: `${node.name} has no active credential` });
-      }
+      const [before] = await tx
+        .select({ name: nodes.name, labels: nodes.labels })
+        .from(nodes)
+        .where(eq(nodes.id, input.id))
+        .for("update");
+      if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "no such node" });
+      await tx.update(nodes).set({ labels: input.labels }).where(eq(nodes.id, input.id));
       await recordAudit(tx, ctx.actor, ctx.now(), {
-        action: "node.credential.revoke",
+        action: "node.labels",
         targetKind: "node",
         targetId: input.id,
-        before: { name: node.name, activeCredentials: revoked.length },
-        after: { activeCredentials: 0 },
+        before: { name: before.name, labels: before.labels },
+        after: { labels: input.labels },
       });
-      return { revoked: revoked.length };
+      return { id: input.id, labels: input.labels };
     }),
+  ),
+
+  /** Revokes every credential of the node: its agent is refused from the next request on (rejoin with a token). */
+  revokeCredential: operatorProcedure.input(byId).mutation(({ ctx, input }) =>
+    ctx.db
+      .transaction(async (tx) => {
+        const [node] = await tx.select({ name: nodes.name }).from(nodes).where(eq(nodes.id, input.id)).for("update");
+        if (!node) throw new TRPCError({ code: "NOT_FOUND", message: "no such node" });
+        const revoked = await tx
+          .update(nodeCredentials)
+          .set({ revokedAt: ctx.now() })
+          .where(and(eq(nodeCredentials.nodeId, input.id), isNull(nodeCredentials.revokedAt)))
+          .returning({ id: nodeCredentials.id });
+        if (revoked.length === 0) {
+          throw new TRPCError({ code: "PRECONDITION_FAILED", message: `${node.name} has no active credential` });
+        }
+        // Every replica drops its cached copy when this commits; this one also right after (below).
+        await announce(tx, { revokedNode: input.id });
+        await recordAudit(tx, ctx.actor, ctx.now(), {
+          action: "node.credential.revoke",
+          targetKind: "node",
+          targetId: input.id,
+          before: { name: node.name, activeCredentials: revoked.length },
+          after: { activeCredentials: 0 },
+        });
+        return { revoked: revoked.length };
+      })
+      .then((result) => {
+        ctx.agents.apply({ revokedNode: input.id });
+        return result;
+      }),
   ),
 });

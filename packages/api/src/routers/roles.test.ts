@@ -26,6 +26,7 @@ const expectedAccess: Record<string, Access> = {
   "nodes.cordon": "operator",
   "nodes.uncordon": "operator",
   "nodes.drain": "operator",
+  "nodes.setLabels": "operator",
   "nodes.revokeCredential": "operator",
   "allocation.allocate": "operator",
   "allocation.release": "operator",

@@ -268,3 +268,43 @@ describe("rollouts", () => {
     },
   );
 });
+
+describe("error-rate gate", () => {
+  it("rolls a version back when its instance drops more than the version's bound, measured from agent stats", async () => {
+    const operator = await plane().userCaller("otto", "operator");
+    const [node] = await fleet(operator, ["edge-a"]);
+    const app = await operator.apps.create({ name: "lossy" });
+    const version = await operator.apps.createVersion({
+      appId: app.id,
+      version: "v1",
+      artifact: { kind: "builtin", name: "kv" },
+      coresPerInstance: 1,
+      queuesPerInstance: 1,
+      maxErrorRate: 0.02,
+    });
+    expect(version.maxErrorRate).toBe(0.02);
+    const { id } = await operator.rollouts.start({ versionId: version.id });
+    expect((await operator.rollouts.get({ id })).spec).toMatchObject({ maxErrorRate: 0.02 });
+    const errorRate = (instanceId: string) => {
+      const second = Math.floor(plane().now.getTime() / 1000);
+      return plane().live.store.errorRate(instanceId, second - 9, second);
+    };
+    await tickRollouts(plane().db, plane().now, () => true, errorRate);
+    const desired = await heartbeat(node!, () => "running");
+    const instanceId = desired.instances[0]!.id;
+    // Ten seconds of 1,000 packets received and 50 dropped each: 4.8 % of the packets, above the 2 % bound.
+    for (let second = 0; second < 10; second += 1) {
+      plane().advance(1000);
+      await node!.agent.agent.reportStats({
+        samples: [
+          { instanceId, at: plane().now, rxPackets: 1000, txPackets: 1000, rxBytes: 1e5, txBytes: 1e5, drops: 50 },
+        ],
+      });
+    }
+    await tickRollouts(plane().db, plane().now, () => true, errorRate);
+    const rollout = await operator.rollouts.get({ id });
+    expect(rollout.phase).toBe("rolled-back");
+    expect(rollout.reason).toBe("rolled back: instance on edge-a drops 4.8 % of its packets (bound 2 %)");
+    expect(await versionsByNode(operator, app.id)).toEqual([]);
+  });
+});

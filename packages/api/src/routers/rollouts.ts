@@ -42,13 +42,20 @@ type SlotPlan = Omit<Slot, "status" | "instanceId" | "startedAt" | "message">;
  * that node (of another version) are replaced one for one; ones already running the new version count as done.
  */
 async function planSlots(db: Executor, appId: number, version: typeof appVersions.$inferSelect): Promise<SlotPlan[]> {
-  const { nodeNames, instancesPerNode } = version.placement;
-  const targets = await db
-    .select({ id: nodes.id, name: nodes.name, state: nodes.state })
+  const { nodeNames, instancesPerNode, nodeSelector = {} } = version.placement;
+  const candidates = await db
+    .select({ id: nodes.id, name: nodes.name, state: nodes.state, labels: nodes.labels })
     .from(nodes)
     .where(nodeNames.length ? inArray(nodes.name, nodeNames) : inArray(nodes.state, ["ready", "degraded"]))
     .orderBy(asc(nodes.name));
-  const missing = nodeNames.filter((name) => !targets.some((node) => node.name === name));
+  const wanted = Object.entries(nodeSelector);
+  const targets = candidates.filter((node) => wanted.every(([key, value]) => node.labels[key] === value));
+  if (wanted.length > 0 && targets.length === 0) {
+    const selector = wanted.map(([key, value]) => `${key}=${value}`).join(", ");
+    const named = nodeNames.length ? "of the named nodes" : "ready node";
+    throw new TRPCError({ code: "PRECONDITION_FAILED", message: `no ${named} has the labels ${selector}` });
+  }
+  const missing = nodeNames.filter((name) => !candidates.some((node) => node.name === name));
   const unusable = targets.filter((node) => node.state !== "ready" && node.state !== "degraded");
   if (missing.length > 0 || unusable.length > 0) {
     const problems = [
@@ -134,6 +141,7 @@ export const rolloutsRouter = router({
           canary: input.canary,
           healthTimeoutMs: input.healthTimeoutSeconds * 1000,
           requireTraffic: input.requireTraffic,
+          maxErrorRate: version.maxErrorRate,
         };
         const state = initialState(slots);
         const [row] = await tx

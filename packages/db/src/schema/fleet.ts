@@ -13,6 +13,10 @@ export const nodes = pgTable("nodes", {
   lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }),
   /** The last full inventory, as the agent sent it (validated by @sluice/proto). */
   inventory: jsonb("inventory"),
+  /** Operator-set labels (key → value) that app versions select nodes by (placement.nodeSelector). */
+  labels: jsonb("labels").$type<Record<string, string>>().notNull().default({}),
+  /** Digest of the last heartbeat written in full; replicas compare it to skip unchanged ones (api agents/). */
+  heartbeatDigest: text("heartbeat_digest"),
   joinedAt: timestamp("joined_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

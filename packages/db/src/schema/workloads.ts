@@ -1,9 +1,9 @@
 // Apps, their versions, the instances placed on nodes, and which cores and queues each instance owns.
 import { sql } from "drizzle-orm";
 import {
-  bigint,
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -47,6 +47,8 @@ export const appVersions = pgTable(
     coresPerInstance: integer("cores_per_instance").notNull().default(1),
     queuesPerInstance: integer("queues_per_instance").notNull().default(1),
     allowSmtSharing: boolean("allow_smt_sharing").notNull().default(false),
+    /** The rollout health gate: the largest share of packets (dropped ÷ (received + dropped)) a new instance may drop. */
+    maxErrorRate: doublePrecision("max_error_rate").notNull().default(0.01),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -63,6 +65,8 @@ export interface Placement {
   instancesPerNode: number;
   /** Node names; empty means every node that can take instances (ready or degraded). */
   nodeNames: string[];
+  /** Labels a node must carry, all of them (absent or empty: no constraint). */
+  nodeSelector?: Record<string, string>;
 }
 
 export const instances = pgTable(
@@ -111,24 +115,4 @@ export const allocations = pgTable(
     check("allocations_one_resource", sql`num_nonnulls(${table.cpuId}, ${table.queueId}) = 1`),
     index("allocations_instance_idx").on(table.instanceId),
   ],
-);
-
-export const statsSamples = pgTable(
-  "stats_samples",
-  {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    nodeId: uuid("node_id")
-      .notNull()
-      .references(() => nodes.id, { onDelete: "cascade" }),
-    instanceId: uuid("instance_id")
-      .notNull()
-      .references(() => instances.id, { onDelete: "cascade" }),
-    at: timestamp("at", { withTimezone: true }).notNull(),
-    rxPackets: bigint("rx_packets", { mode: "number" }).notNull(),
-    txPackets: bigint("tx_packets", { mode: "number" }).notNull(),
-    rxBytes: bigint("rx_bytes", { mode: "number" }).notNull(),
-    txBytes: bigint("tx_bytes", { mode: "number" }).notNull(),
-    drops: bigint("drops", { mode: "number" }).notNull(),
-  },
-  (table) => [index("stats_samples_instance_at_idx").on(table.instanceId, table.at)],
 );

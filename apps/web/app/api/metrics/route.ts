@@ -11,6 +11,7 @@ export async function GET() {
     live: plane.live,
     telemetry: plane.telemetry,
     settings: plane.settings,
+    agents: plane.agents,
     now: new Date(),
   });
   return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });

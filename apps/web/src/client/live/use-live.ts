@@ -5,11 +5,13 @@ import { useEffect, useState } from "react";
 import { useTRPCClient } from "../trpc";
 import { LiveBuffer } from "./buffer";
 
-export function useLiveBuffer(scope: LiveScope, windowSeconds = 300): LiveBuffer {
+/** `enabled` false holds the subscription back (e.g. until the page knows the app's name). */
+export function useLiveBuffer(scope: LiveScope, windowSeconds = 300, enabled = true): LiveBuffer {
   const client = useTRPCClient();
   const scopeKey = JSON.stringify(scope);
   const [buffer, setBuffer] = useState(() => new LiveBuffer(windowSeconds));
   useEffect(() => {
+    if (!enabled) return;
     const fresh = new LiveBuffer(windowSeconds);
     setBuffer(fresh);
     const subscription = client.live.watch.subscribe(
@@ -17,7 +19,7 @@ export function useLiveBuffer(scope: LiveScope, windowSeconds = 300): LiveBuffer
       { onData: (tracked) => fresh.append(tracked.data) },
     );
     return () => subscription.unsubscribe();
-  }, [client, scopeKey, windowSeconds]);
+  }, [client, scopeKey, windowSeconds, enabled]);
   return buffer;
 }
 

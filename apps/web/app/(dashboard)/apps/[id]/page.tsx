@@ -2,7 +2,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useRouter } from "next/navigation";
-import { use, useState } from "react";
+import { use, useMemo, useState } from "react";
+import { LiveChart, throughput } from "../../../../src/client/live/live-chart";
+import { useLiveBuffer } from "../../../../src/client/live/use-live";
 import { describeError, useTRPC } from "../../../../src/client/trpc";
 import { useCanChange } from "../_components/can-change";
 import { RolloutsPanel } from "../_components/rollouts-panel";
@@ -27,6 +29,10 @@ export default function AppPage({ params }: { params: Promise<{ id: string }> })
   const queryClient = useQueryClient();
   const canChange = useCanChange();
   const app = useQuery(trpc.apps.get.queryOptions({ id: appId }));
+  // The app's live throughput (every instance of every version), streamed by live.watch once the name is known.
+  const appName = app.data?.name ?? "";
+  const scope = useMemo(() => ({ kind: "app" as const, app: appName }), [appName]);
+  const live = useLiveBuffer(scope, 300, appName !== "");
   // No polling: the server says when rollouts or instances changed, and the page refetches.
   useSubscription(
     trpc.rollouts.changes.subscriptionOptions({ appId }, { onData: () => queryClient.invalidateQueries() }),
@@ -74,6 +80,24 @@ export default function AppPage({ params }: { params: Promise<{ id: string }> })
           </tbody>
         </table>
       )}
+
+      <h2>Throughput</h2>
+      <div className="live-charts">
+        <LiveChart
+          buffer={live}
+          title="App throughput"
+          unit="Gbit/s"
+          testId="app-gbits"
+          lines={(buffer) => [{ label: "rx + tx", values: throughput(buffer, `app:${data.name}`, "gbits") }]}
+        />
+        <LiveChart
+          buffer={live}
+          title="App packet rate"
+          unit="Mpps"
+          testId="app-mpps"
+          lines={(buffer) => [{ label: "rx + tx", values: throughput(buffer, `app:${data.name}`, "mpps") }]}
+        />
+      </div>
 
       <h2>Rollouts</h2>
       <RolloutsPanel appId={appId} canChange={canChange} />

@@ -4,11 +4,13 @@ import { use, useMemo, useRef } from "react";
 import { AllocateForm } from "../../../../src/client/components/allocate-form";
 import { age, StateBadge } from "../../../../src/client/components/format";
 import { CoreGrids, QueueGrids } from "../../../../src/client/components/hardware-grids";
+import { NodeLabels } from "../../../../src/client/components/node-labels";
 import { bufferFromRollups, type LiveBuffer } from "../../../../src/client/live/buffer";
 import { LiveCell, useLiveCells } from "../../../../src/client/live/live-cell";
 import { LiveChart, throughput } from "../../../../src/client/live/live-chart";
 import { useLiveBuffer } from "../../../../src/client/live/use-live";
 import { describeError, useTRPC } from "../../../../src/client/trpc";
+import { useCanChange } from "../../apps/_components/can-change";
 
 export default function NodePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = use(params);
@@ -28,6 +30,7 @@ export default function NodePage({ params }: { params: Promise<{ id: string }> }
   const drain = useMutation(trpc.nodes.drain.mutationOptions(refresh));
   const release = useMutation(trpc.allocation.release.mutationOptions(refresh));
   const revoke = useMutation(trpc.nodes.revokeCredential.mutationOptions(refresh));
+  const canChange = useCanChange();
   const actionError = [cordon, uncordon, drain, release, revoke]
     .map((action) => describeError(action.error).form)
     .find(Boolean);
@@ -45,6 +48,7 @@ export default function NodePage({ params }: { params: Promise<{ id: string }> }
         {data.stateReason && <>{data.stateReason}. </>}
         Last heartbeat {age(data.lastHeartbeatAt)}; joined {data.joinedAt.toLocaleString()}.
       </p>
+      <NodeLabels nodeId={id} labels={data.labels} canChange={canChange} />
       <p>
         <button type="button" onClick={() => cordon.mutate({ id })}>
           Cordon

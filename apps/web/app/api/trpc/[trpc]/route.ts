@@ -14,6 +14,7 @@ async function handler(request: Request): Promise<Response> {
         db: plane.handle.db,
         live: plane.live,
         telemetry: plane.telemetry,
+        agents: plane.agents,
         request: req,
         responseHeaders: resHeaders,
         settings: plane.settings,

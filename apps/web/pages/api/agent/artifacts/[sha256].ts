@@ -23,7 +23,7 @@ export default async function download(request: NextApiRequest, response: NextAp
     return response.status(405).json({ error: "GET only" });
   }
   const plane = await getControlPlane();
-  const actor = await plane.api.resolveActor(plane.handle.db, headersOf(request), new Date());
+  const actor = await plane.api.resolveActor(plane.handle.db, headersOf(request), new Date(), plane.agents.credentials);
   if (actor.kind !== "node") return response.status(401).json({ error: "artifact downloads need a node credential" });
   const sha256 = String(request.query.sha256 ?? "");
   const artifact = await plane.api.openArtifactForNode(plane.handle.db, plane.stateDir, actor.nodeId, sha256);

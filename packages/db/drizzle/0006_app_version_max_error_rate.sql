@@ -1,0 +1,1 @@
+ALTER TABLE "app_versions" ADD COLUMN "max_error_rate" double precision DEFAULT 0.01 NOT NULL;

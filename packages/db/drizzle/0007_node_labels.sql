@@ -1,0 +1,1 @@
+ALTER TABLE "nodes" ADD COLUMN "labels" jsonb DEFAULT '{}'::jsonb NOT NULL;
