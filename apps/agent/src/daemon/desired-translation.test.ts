@@ -91,6 +91,14 @@ describe("desired state translation", () => {
           config: { ip: "198.18.0.1/24", busyPoll: false },
         }),
         instance(8, { artifact: { kind: "program", command: ["/usr/bin/redis-server"] }, config: { port: 6379 } }),
+        instance(9, { config: { ip: "198.18.0.1/24", port: 7 }, queues: [0, 1], cores: [0, 1] }),
+        instance(10, { config: { ip: "198.18.0.1/24", port: 7 }, queues: [0, 1], cores: [1] }),
+        instance(11, {
+          artifact: { kind: "program", command: ["/usr/bin/redis-server"] },
+          config: { ip: "198.18.0.1/24" },
+          queues: [0, 1],
+          cores: [0, 1],
+        }),
       ],
       stateDir,
       new ArtifactCache(stateDir, base, "snc_test"),
@@ -142,6 +150,14 @@ describe("desired state translation", () => {
           ...["--", "/usr/bin/redis-server", "--port", "6379"],
         ],
       ],
+      [
+        id(9),
+        "sluice",
+        [
+          ...["run", "echo", "--backend", "xdp", "--ip", "198.18.0.1/24", "--port", "7", "--iface", "eth0"],
+          ...["--queues", "0,1", "--cores", "0,1", "--stats-file", join(stateDir, "instances", id(9), "stats")],
+        ],
+      ],
     ]);
     expect(Object.fromEntries(result.failures)).toEqual({
       [id(2)]: 'config port must be an integer, got "7"',
@@ -149,6 +165,8 @@ describe("desired state translation", () => {
       [id(4)]: "config ip is required (this instance's address, A.B.C.D/LEN)",
       [id(5)]: 'a program app\'s command must start with an absolute path, got "nginx"',
       [id(8)]: "config port does not apply to a program app",
+      [id(10)]: "an instance on 2 queues runs one pinned stack per queue and needs as many cores; it has 1",
+      [id(11)]: "a program app binds one queue; this instance owns 2 (0,1)",
     });
   });
 

@@ -42,6 +42,7 @@ export async function translateDesired(
             argv: runArguments(instance.artifact.name, instance.config, {
               nic: instance.nic,
               queues: instance.queues,
+              cores: instance.cores,
               nicAddress: instance.nic === null ? null : nicAddress(instance.nic),
               statsFile,
             }),

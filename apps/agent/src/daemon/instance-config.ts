@@ -36,6 +36,8 @@ export class InstanceConfigError extends Error {
 export interface RunPlacement {
   nic: string | null;
   queues: number[];
+  /** The instance's cores, in the order of its queues (one pinned stack instance per queue). */
+  cores?: number[];
   /**
    * The NIC's own IPv4 address (A.B.C.D/LEN), if it has one: the instance's address when the config names none,
    * so one version's config serves every node (each node's NIC has its own address).
@@ -58,7 +60,7 @@ export function runArguments(app: string, config: Record<string, unknown>, place
   const given = { backend: "xdp", ...config } as Record<string, unknown>;
   if (given.port === undefined || given.port === null)
     throw new InstanceConfigError("config port is required (the port the app serves)");
-  return ["run", app, ...instanceFlags(given, placement, "a built-in app")];
+  return ["run", app, ...instanceFlags(given, placement, "a built-in app", true)];
 }
 
 /**
@@ -79,10 +81,15 @@ export function accelerateArguments(
   if (!command[0]?.startsWith("/")) {
     throw new InstanceConfigError(`a program app's command must start with an absolute path, got "${command[0]}"`);
   }
-  return ["accelerate", ...instanceFlags(given, placement, "a program app"), "--", ...command];
+  return ["accelerate", ...instanceFlags(given, placement, "a program app", false), "--", ...command];
 }
 
-function instanceFlags(given: Record<string, unknown>, placement: RunPlacement, what: string): string[] {
+function instanceFlags(
+  given: Record<string, unknown>,
+  placement: RunPlacement,
+  what: string,
+  multiQueue: boolean,
+): string[] {
   const args: string[] = [];
   if (given.backend !== "kernel" && (given.ip === undefined || given.ip === null) && placement.nicAddress) {
     given.ip = placement.nicAddress;
@@ -112,12 +119,20 @@ function instanceFlags(given: Record<string, unknown>, placement: RunPlacement, 
       args.push(flag.flag, value);
     }
   }
-  if (placement.queues.length > 1) {
-    throw new InstanceConfigError(
-      `${what} binds one queue; this instance owns ${placement.queues.length} (${placement.queues.join(",")})`,
-    );
+  const { queues, cores = [] } = placement;
+  if (queues.length > 1) {
+    // `sluice run --queues`: one shared-nothing stack instance per queue, each pinned to its core.
+    if (!multiQueue) {
+      throw new InstanceConfigError(`${what} binds one queue; this instance owns ${queues.length} (${queues.join(",")})`);
+    }
+    if (cores.length !== queues.length) {
+      throw new InstanceConfigError(
+        `an instance on ${queues.length} queues runs one pinned stack per queue and needs as many cores; it has ${cores.length}`,
+      );
+    }
+    args.push("--queues", queues.join(","), "--cores", cores.join(","));
   }
-  if (placement.queues.length === 1) args.push("--queue", String(placement.queues[0]));
+  if (queues.length === 1) args.push("--queue", String(queues[0]));
   if (given.backend !== "kernel") args.push("--stats-file", placement.statsFile);
   return args;
 }
