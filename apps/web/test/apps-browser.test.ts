@@ -6,8 +6,9 @@ import type { AppRouter } from "@sluice/api";
 import { TRPCClientError } from "@trpc/client";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServerWithAdmin } from "./support/admin";
 import { launchBrowser, type OpenBrowser, signIn } from "./support/browser";
-import { type RunningServer, startServerWithAdmin, stopServer } from "./support/server";
+import { type RunningServer, stopServer } from "./support/server";
 import { type SimulatedAgent, startSimulatedAgent } from "./support/simulated-agent";
 import { apiClient } from "./support/trpc";
 

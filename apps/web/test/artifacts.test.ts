@@ -3,7 +3,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServerWithAdmin, stopServer } from "./support/server";
+import { startServerWithAdmin } from "./support/admin";
+import { type RunningServer, stopServer } from "./support/server";
 import { type SimulatedAgent, startSimulatedAgent } from "./support/simulated-agent";
 import type { apiClient } from "./support/trpc";
 

@@ -3,8 +3,9 @@
 import { exampleInventory } from "@sluice/proto";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServerWithAdmin } from "./support/admin";
 import { launchBrowser, type OpenBrowser, signIn } from "./support/browser";
-import { type RunningServer, startServerWithAdmin, stopServer } from "./support/server";
+import { type RunningServer, stopServer } from "./support/server";
 import { apiClient } from "./support/trpc";
 
 const ADMIN_PASSWORD = "browser test admin password";

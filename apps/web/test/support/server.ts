@@ -1,5 +1,4 @@
-// Starts the built app with `next start` on a free port, with its own state directory (optionally signed in as its
-// configured admin), and stops it.
+// Starts the built app with `next start` on a free port, with its own state directory, and stops it.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -7,7 +6,6 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { apiClient } from "./trpc";
 
 const appDir = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -93,15 +91,4 @@ export async function stopServer(server: RunningServer | undefined): Promise<voi
   if (!server) return;
   await server.stop();
   removeStateDir(server.stateDir);
-}
-
-/** A server started with a configured admin password, and a tRPC client signed in as that admin. */
-export async function startServerWithAdmin(
-  password: string,
-  options: StartOptions = {},
-): Promise<{ server: RunningServer; admin: ReturnType<typeof apiClient> }> {
-  const server = await startServer({ ...options, env: { ...options.env, SLUICE_ADMIN_PASSWORD: password } });
-  const admin = apiClient(server.base);
-  await admin.auth.login.mutate({ username: "admin", password });
-  return { server, admin };
 }

@@ -5,6 +5,7 @@ import { TRPCClientError } from "@trpc/client";
 import { type FormEvent, useState } from "react";
 import { describeError, useTRPC } from "../trpc";
 import { LabelledInput } from "./field";
+import { CoresAndQueues, SmtSharingCheckbox } from "./placement-fields";
 
 export function AllocateForm({ nodeId, nics }: { nodeId: string; nics: string[] }) {
   const trpc = useTRPC();
@@ -46,25 +47,13 @@ export function AllocateForm({ nodeId, nics }: { nodeId: string; nics: string[] 
         size={8}
         messages={errors.fields.version}
       />
-      <LabelledInput
-        label="Cores"
-        name="cores"
-        type="number"
-        min={0}
-        value={form.cores}
-        onChange={set("cores")}
+      <CoresAndQueues
+        cores={form.cores}
+        queues={form.queues}
+        onCores={set("cores")}
+        onQueues={set("queues")}
+        messages={{ cores: errors.fields.cores, queues: errors.fields.queues }}
         size={4}
-        messages={errors.fields.cores}
-      />
-      <LabelledInput
-        label="Queues"
-        name="queues"
-        type="number"
-        min={0}
-        value={form.queues}
-        onChange={set("queues")}
-        size={4}
-        messages={errors.fields.queues}
       />
       <label>
         NIC
@@ -75,16 +64,10 @@ export function AllocateForm({ nodeId, nics }: { nodeId: string; nics: string[] 
           ))}
         </select>
       </label>
-      <label>
-        <span>
-          <input
-            type="checkbox"
-            checked={form.allowSmtSharing}
-            onChange={(event) => setForm({ ...form, allowSmtSharing: event.target.checked })}
-          />{" "}
-          allow SMT sharing
-        </span>
-      </label>
+      <SmtSharingCheckbox
+        checked={form.allowSmtSharing}
+        onChange={(allowSmtSharing) => setForm({ ...form, allowSmtSharing })}
+      />
       <button type="submit" disabled={allocate.isPending}>
         Allocate
       </button>

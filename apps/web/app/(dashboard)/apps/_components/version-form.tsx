@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { FieldError, LabelledInput } from "../../../../src/client/components/field";
+import { CoresAndQueues, SmtSharingCheckbox } from "../../../../src/client/components/placement-fields";
 import { describeError, useTRPC } from "../../../../src/client/trpc";
 
 const BUILTINS = ["echo", "sockperf", "sink", "kv", "http"] as const;
@@ -162,36 +163,18 @@ export function VersionForm({ appId }: { appId: number }) {
         Nodes (comma-separated, empty = all ready)
         <input name="node-names" value={form.nodeNames} onChange={set("nodeNames")} />
       </label>
-      <LabelledInput
-        label="Cores"
-        name="cores"
-        type="number"
-        min={0}
-        value={form.cores}
-        onChange={set("cores")}
+      <CoresAndQueues
+        cores={form.cores}
+        queues={form.queues}
+        onCores={set("cores")}
+        onQueues={set("queues")}
+        messages={{ cores: errors.fields.coresPerInstance, queues: errors.fields.queuesPerInstance }}
         size={3}
-        messages={errors.fields.coresPerInstance}
       />
-      <LabelledInput
-        label="Queues"
-        name="queues"
-        type="number"
-        min={0}
-        value={form.queues}
-        onChange={set("queues")}
-        size={3}
-        messages={errors.fields.queuesPerInstance}
+      <SmtSharingCheckbox
+        checked={form.allowSmtSharing}
+        onChange={(allowSmtSharing) => setForm({ ...form, allowSmtSharing })}
       />
-      <label>
-        <span>
-          <input
-            type="checkbox"
-            checked={form.allowSmtSharing}
-            onChange={(event) => setForm({ ...form, allowSmtSharing: event.target.checked })}
-          />{" "}
-          allow SMT sharing
-        </span>
-      </label>
       <button type="submit" disabled={create.isPending}>
         Create version
       </button>
