@@ -6,9 +6,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createNetwork, type Network } from "@sluice/netns";
+import type { Network } from "@sluice/netns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sluiceBin } from "./support/sluice-process.js";
+import { createXdpNetwork } from "./support/sluice-server.js";
 
 const PORT = 7100;
 const BYTES = 256 * 1024;
@@ -56,10 +57,7 @@ describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared w
 
   beforeAll(async () => {
     if (!existsSync(probeBin)) throw new Error(`${probeBin} is missing: npm run build -w @sluice/native`);
-    net = await createNetwork({ hosts: ["sluice", "peer", "kernel"] });
-    // The peer would otherwise hand over oversized TSO frames and partial checksums (pitfalls 1, 8).
-    await net.setOffloads("peer", { tx: false, tso: false, gso: false });
-    await net.exec("sluice", ["ip", "addr", "flush", "dev", "eth0"]);
+    net = await createXdpNetwork(["sluice", "peer", "kernel"]);
     const sluice = net.host("sluice");
     // Sleeping on the device when idle (--no-busy-poll) keeps the shared test machine's cores free.
     accelerate = [process.execPath, sluiceBin, "accelerate", "--backend", "xdp", "--iface", sluice.iface];
