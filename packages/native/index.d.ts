@@ -55,6 +55,29 @@ export interface NativeLibos {
   close(): void;
 }
 
+/** kv (RESP2) or http answering request bytes for a TypeScript carrier (addon/service_binding.cpp). */
+export interface NativeRequestService {
+  /** The longest request a connection must be able to buffer. */
+  maxRequest(): number;
+  /** Connection `id` (0..connections-1) starts; its protocol state is reset. */
+  opened(id: number): void;
+  /** Connection `id` ended; `oversized` when the carrier gave up on a full buffer. */
+  closed(id: number, oversized: boolean): void;
+  /**
+   * Answers the complete requests at the front of `input` into `out` (all of `out` is the room).
+   * Returns the next wait: 0 more input, 1 more output room, 2 close; `exchange[0]` is set to the
+   * bytes consumed and `exchange[1]` to the bytes written.
+   */
+  handle(id: number, input: Uint8Array, out: Uint8Array): 0 | 1 | 2;
+  counters(): Record<string, Record<string, number>>;
+}
+
+export interface NativeRequestServiceOptions {
+  connections: number;
+  kvMaxKeys?: number;
+  kvMaxMemoryMiB?: number;
+}
+
 export interface LibosConstants {
   SOCK_STREAM: number;
   SOCK_DGRAM: number;
@@ -71,6 +94,12 @@ export interface LibosConstants {
 
 export interface NativeBinding {
   NativeLibos: new (config: string) => NativeLibos;
+  NativeRequestService: new (
+    libos: NativeLibos,
+    app: "kv" | "http",
+    options: NativeRequestServiceOptions,
+    exchange: Uint32Array,
+  ) => NativeRequestService;
   libosConstants: LibosConstants;
   startApp(instance: object, app: object): RunningAppHandle;
   startKernelApp(app: object): RunningAppHandle;

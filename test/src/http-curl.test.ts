@@ -1,8 +1,10 @@
-// `sluice run http --proto tcp` on AF_XDP against curl and wrk from Debian in a peer namespace.
+// `sluice run http --proto tcp` on AF_XDP against curl and wrk from Debian in a peer namespace, for
+// both implementations: native (C++) and `--impl ts` (@sluice/apps-ts on the queue API).
 import { describe, expect, it } from "vitest";
 import { SLUICE_IP, withSluiceServer, xdpRunArgs } from "./support/sluice-server.js";
 
 const httpArgs = xdpRunArgs("http", ["--port", "80", "--proto", "tcp"]);
+const IMPLS = ["native", "ts"] as const;
 
 describe("http over AF_XDP against curl and wrk", () => {
   const hosts = withSluiceServer();
@@ -10,8 +12,8 @@ describe("http over AF_XDP against curl and wrk", () => {
   const curl = async (...args: string[]) =>
     (await hosts.net.exec("peer", ["curl", "-sS", "--max-time", "10", ...args], { timeoutMs: 20_000 })).stdout;
 
-  it("answers curl: GET /, GET /stats as JSON, 404 and 405", async () => {
-    const sluice = await hosts.start(httpArgs);
+  it.each(IMPLS)("%s: answers curl: GET /, GET /stats as JSON, 404 and 405", async (impl) => {
+    const sluice = await hosts.start([...httpArgs, "--impl", impl]);
     expect(sluice.readyLine).toBe(`ready http tcp ${SLUICE_IP}:80 backend=xdp`);
     expect(await curl(`http://${SLUICE_IP}/`)).toBe("Hello from Sluice\n");
     const stats = JSON.parse(await curl(`http://${SLUICE_IP}/stats`)) as Record<string, Record<string, number>>;
@@ -36,8 +38,8 @@ describe("http over AF_XDP against curl and wrk", () => {
     });
   });
 
-  it("serves wrk -d 2 -c 4 with no socket errors", async () => {
-    await hosts.start(httpArgs);
+  it.each(IMPLS)("%s: serves wrk -d 2 -c 4 with no socket errors", async (impl) => {
+    await hosts.start([...httpArgs, "--impl", impl]);
     const out = await hosts.net.exec("peer", ["wrk", "-d", "2", "-c", "4", "-t", "1", `http://${SLUICE_IP}/`], {
       timeoutMs: 60_000,
     });

@@ -5,6 +5,7 @@
 #include "addon/apps_binding.hpp"
 #include "addon/tcp_bench_binding.hpp"
 #include "addon/libos_binding.hpp"
+#include "addon/service_binding.hpp"
 #include "device/capabilities.hpp"
 #include "wire/checksum.hpp"
 
@@ -54,6 +55,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sluice::addon::register_apps_binding(env, exports);
   sluice::addon::register_tcp_bench_binding(env, exports);
   sluice::addon::register_libos_binding(env, exports);
+  sluice::addon::register_service_binding(env, exports);
   return exports;
 }
 

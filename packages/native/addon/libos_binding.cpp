@@ -77,6 +77,9 @@ std::uint32_t endpoint_ip(const sockaddr_in& addr) { return ntohl(addr.sin_addr.
 
 class LibosWrap;
 
+/// Marks NativeLibos objects, so libos_of() can tell them from other wrapped objects.
+constexpr napi_type_tag kLibosTag{0x5a1c3e0d6b2f4a11ull, 0x9e8d7c6b5a493827ull};
+
 /// One pool buffer lent to JS. Lives until its ArrayBuffer is collected (the finalizer deletes it).
 struct Lent {
   LibosWrap* owner = nullptr;  ///< nullptr once released or the LibOS closed
@@ -126,6 +129,7 @@ class LibosWrap : public Napi::ObjectWrap<LibosWrap> {
       rethrow_as_js(env);
     }
     results_.resize(kHarvestCapacity);
+    napi_type_tag_object(env, info.This(), &kLibosTag);
   }
 
   ~LibosWrap() override {
@@ -144,6 +148,10 @@ class LibosWrap : public Napi::ObjectWrap<LibosWrap> {
     if (lent->owner != nullptr) lent->owner->forget(env, *lent, true);
     delete lent;
   }
+
+ public:
+  /// The LibOS while open, for other bindings (nullptr once closed).
+  LibOS* get() { return libos_.get(); }
 
  private:
   LibOS& libos(Napi::Env env) {
@@ -535,6 +543,16 @@ class LibosWrap : public Napi::ObjectWrap<LibosWrap> {
 };
 
 }  // namespace
+
+libos::LibOS* libos_of(Napi::Value value) {
+  if (!value.IsObject()) return nullptr;
+  const Napi::Object object = value.As<Napi::Object>();
+  const Napi::Env env = value.Env();
+  // Unwrap would take any wrapped object for a LibosWrap: check the tag the constructor set.
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, object, &kLibosTag, &tagged) != napi_ok || !tagged) return nullptr;
+  return LibosWrap::Unwrap(object)->get();
+}
 
 void register_libos_binding(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeLibos", LibosWrap::Define(env));

@@ -25,7 +25,30 @@ describe("sluice run --impl ts", () => {
       "tcp",
     );
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe("sluice: --impl ts has only: echo (got sink)\n");
+    expect(result.stderr).toBe("sluice: --impl ts has only: echo, kv, http (got sink)\n");
+  });
+
+  it("refuses kv and http over udp", () => {
+    for (const app of ["kv", "http"]) {
+      const result = sluice(
+        "run",
+        app,
+        "--impl",
+        "ts",
+        "--backend",
+        "xdp",
+        "--iface",
+        "lo",
+        "--ip",
+        "198.18.0.1/24",
+        "--port",
+        "9",
+        "--proto",
+        "udp",
+      );
+      expect(result.status).toBe(2);
+      expect(result.stderr).toBe(`sluice: ${app} runs over tcp: add --proto tcp\n`);
+    }
   });
 
   it("refuses the kernel backend, which the LibOS does not provide", () => {

@@ -1,6 +1,6 @@
 // `sluice run APP --impl ts`: the app from @sluice/apps-ts on the LibOS queue API, configured from
 // the same instance flags as the native apps (translated to the LibOS configuration schema).
-import { startEcho, TS_APPS } from "@sluice/apps-ts";
+import { startEcho, startRequestServer, TS_APPS } from "@sluice/apps-ts";
 import { Libos, type LibosConfig } from "@sluice/libos";
 import { UsageError } from "./exit-codes.js";
 import type { InstanceFlags } from "./instance-options.js";
@@ -36,19 +36,52 @@ export function libosConfigFrom(flags: InstanceFlags): LibosConfig {
   } as LibosConfig;
 }
 
-export function startTsApp(app: string, flags: InstanceFlags & { proto: "udp" | "tcp"; port: number }): RunningTsApp {
+export interface TsAppFlags extends InstanceFlags {
+  proto: "udp" | "tcp";
+  port: number;
+  kvMaxKeys?: number;
+  kvMaxMemory?: number;
+}
+
+export function startTsApp(app: string, flags: TsAppFlags): RunningTsApp {
   if (!(TS_APPS as readonly string[]).includes(app)) {
     throw new UsageError(`--impl ts has only: ${TS_APPS.join(", ")} (got ${app})`);
   }
+  if ((app === "kv" || app === "http") && flags.proto !== "tcp") {
+    throw new UsageError(`${app} runs over tcp: add --proto tcp`);
+  }
   const config = libosConfigFrom(flags);
   const libos = Libos.init(config, { busyPoll: flags.busyPoll });
-  const echo = startEcho(libos, flags.proto, { ip: "0.0.0.0", port: flags.port });
-  return {
-    address: config.ipv4.split("/")[0] ?? "0.0.0.0",
-    stop() {
-      echo.stop();
-      libos.shutdown();
-      return { echo: { ...echo.counters } };
-    },
-  };
+  const address = config.ipv4.split("/")[0] ?? "0.0.0.0";
+  const listen = { ip: "0.0.0.0", port: flags.port };
+  try {
+    if (app === "kv" || app === "http") {
+      const server = startRequestServer(libos, app, listen, {
+        ...(flags.tcpConnections === undefined ? {} : { connections: flags.tcpConnections }),
+        ...(flags.kvMaxKeys === undefined ? {} : { kvMaxKeys: flags.kvMaxKeys }),
+        ...(flags.kvMaxMemory === undefined ? {} : { kvMaxMemoryMiB: flags.kvMaxMemory }),
+      });
+      return {
+        address,
+        stop() {
+          server.stop();
+          const counters = server.counters(); // before shutdown: the stack's groups go with it
+          libos.shutdown();
+          return counters;
+        },
+      };
+    }
+    const echo = startEcho(libos, flags.proto, listen);
+    return {
+      address,
+      stop() {
+        echo.stop();
+        libos.shutdown();
+        return { echo: { ...echo.counters } };
+      },
+    };
+  } catch (error) {
+    libos.shutdown(); // e.g. a bad --kv-max-memory: release the device before reporting
+    throw error;
+  }
 }

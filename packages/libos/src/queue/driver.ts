@@ -23,6 +23,20 @@ const CAPACITY = 256;
 const SIM_WAIT_NS = 100_000;
 const SIM_MAX_SLEEP_MS = 16;
 
+/** Tokens below this convert to a double exactly (generation < 2^21): no BigInt arithmetic needed. */
+const EXACT_LIMIT = BigInt(Number.MAX_SAFE_INTEGER);
+const SLOT_RANGE = 2 ** 32;
+
+// The operation slot (low 32 bits) and generation (high 32) of a token. Every operation passes
+// here: plain double arithmetic allocates nothing, where BigInt `&` and `>>` make two BigInts.
+export function slotOf(qt: QToken): number {
+  return qt <= EXACT_LIMIT ? Number(qt) % SLOT_RANGE : Number(qt & 0xffffffffn);
+}
+
+export function generationOf(qt: QToken): number {
+  return qt <= EXACT_LIMIT ? Math.floor(Number(qt) / SLOT_RANGE) : Number(qt >> 32n);
+}
+
 interface Pending {
   generation: number;
   qt: QToken;
@@ -66,8 +80,8 @@ export class Driver {
 
   /** Registers a just-issued `qt`; the promise settles with its result (LibosError when it fails). */
   track(qt: QToken, holds?: Uint8Array): Promise<QResult> {
-    const slot = Number(qt & 0xffffffffn);
-    const generation = Number(qt >> 32n);
+    const slot = slotOf(qt);
+    const generation = generationOf(qt);
     return new Promise<QResult>((resolve, reject) => {
       this.pending.set(slot, { generation, qt, resolve, reject, holds });
       this.kick();
@@ -76,7 +90,7 @@ export class Driver {
 
   /** Forgets a token nobody will wait for any more; its result, when it comes, is dropped. */
   untrack(qt: QToken): void {
-    this.pending.delete(Number(qt & 0xffffffffn));
+    this.pending.delete(slotOf(qt));
   }
 
   /** Starts bursting now (new work was issued). */

@@ -9,6 +9,7 @@
 import { loadNative, type NativeLibos } from "@sluice/native";
 import { callNative, LibosError } from "../errors.js";
 import { Driver, type DriverOptions } from "./driver.js";
+import { type RequestApp, RequestService, type RequestServiceOptions } from "./service.js";
 import { type Address, ipToNumber, ipToString, type LibosConfig, type QResult, type QToken } from "./types.js";
 
 export interface WaitOptions {
@@ -25,9 +26,11 @@ export type SocketOption =
   | "TCP_NODELAY"
   | "TCP_CONGESTION";
 
-interface Issued {
-  promise: Promise<QResult>;
-}
+/** The promise of an issued operation (its result or its LibosError). */
+type Issued = Promise<QResult>;
+
+/** Marks a promise handled: a failure goes to whoever waits, not out as an unhandled rejection. */
+const handled = (): void => {};
 
 export class Libos {
   /**
@@ -130,18 +133,29 @@ export class Libos {
     return new Uint8Array(this.call(() => this.native.sgaAlloc(size)));
   }
 
+  /** The native kv or http protocol, answering requests that an app on this LibOS carries. */
+  requestService(app: RequestApp, options: RequestServiceOptions): RequestService {
+    const exchange = new Uint32Array(2);
+    const { NativeRequestService } = loadNative();
+    return new RequestService(
+      this.call(() => new NativeRequestService(this.native, app, options, exchange)),
+      exchange,
+    );
+  }
+
   /** Gives a popped or allocated buffer back now. EALREADY when it was released already. */
   release(data: Uint8Array): void {
     this.call(() => this.native.release(data.buffer as ArrayBuffer));
   }
 
   /** The result of `qt`, once (a second wait is EINVAL). A timed-out wait leaves it pending. */
-  wait(qt: QToken, options: WaitOptions = {}): Promise<QResult> {
+  wait(qt: QToken, options?: WaitOptions): Promise<QResult> {
     const issued = this.issuedOf(qt);
     if (!issued) return Promise.reject(new LibosError("EINVAL", `wait: qtoken ${qt} is unknown or already consumed`));
     this.forget(qt);
-    if (options.timeoutMs === undefined) return issued.promise;
-    return this.withTimeout(issued.promise, options.timeoutMs, `wait: qtoken ${qt}`).catch((error: unknown) => {
+    // No options object is made per call: wait is on every operation's path.
+    if (options?.timeoutMs === undefined) return issued;
+    return this.withTimeout(issued, options.timeoutMs, `wait: qtoken ${qt}`).catch((error: unknown) => {
       // Still pending: it can be waited for again.
       if (error instanceof LibosError && error.code === "ETIMEDOUT") this.remember(qt, issued);
       throw error;
@@ -157,7 +171,7 @@ export class Libos {
     });
     const race = Promise.race(
       entries.map((issued, index) =>
-        issued.promise.then(
+        issued.then(
           (result) => ({ index, result }),
           (error: unknown) => Promise.reject(Object.assign(error as Error, { index })),
         ),
@@ -181,8 +195,8 @@ export class Libos {
 
   private track(qt: QToken, holds?: Uint8Array): QToken {
     const promise = this.driver.track(qt, holds);
-    promise.catch(() => {}); // a failure is reported to whoever waits, not as an unhandled rejection
-    this.issued.set(qt, { promise });
+    promise.catch(handled);
+    this.issued.set(qt, promise);
     return qt;
   }
 
