@@ -10,9 +10,9 @@
 // ratios capi/raw (target: throughput >= 0.9, i.e. at most 10% overhead) and capi-kernel/capi.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createNetwork, type Network } from "@sluice/netns";
+import type { Network } from "@sluice/netns";
 import { type EchoRun, printRuns, tcpLoad, udpLoad } from "./echo-loads.js";
-import { machine, sluiceBin, startServer, writeResults } from "./harness.js";
+import { createBenchNetwork, machine, sluiceRunArgv, startServer, writeResults, xdpServerFlags } from "./harness.js";
 
 const SERVER = "198.18.0.1";
 const PORT = 7;
@@ -35,31 +35,13 @@ async function tcpRun(net: Network, server: Run["server"]) {
   runs.push({ ...(await tcpLoad(net, serverAddress, server, tcpBytes)), server });
 }
 
-const rawEcho = (proto: string) => [
-  process.execPath,
-  sluiceBin,
-  "run",
-  "echo",
-  "--backend",
-  "xdp",
-  "--iface",
-  "eth0",
-  "--ip",
-  `${SERVER}/24`,
-  "--port",
-  String(PORT),
-  "--proto",
-  proto,
-  "--core",
-  "0",
-];
+const rawEcho = (proto: string) => sluiceRunArgv("echo", PORT, xdpServerFlags(SERVER), ["--proto", proto]);
 const capiConfig = JSON.stringify({ backend: "xdp", interface: "eth0", ipv4: `${SERVER}/24`, core: 0 });
 // Busy-polling like the xdp run, so the two backends differ only in what moves the bytes.
 const kernelConfig = JSON.stringify({ backend: "kernel", ipv4: `${SERVER}/24`, core: 0 });
 
-const net = await createNetwork({ hosts: ["server", "client"] });
+const net = await createBenchNetwork();
 try {
-  for (const host of ["server", "client"]) await net.setOffloads(host, { tx: false, tso: false, gso: false });
   await net.exec("server", ["ip", "addr", "flush", "dev", "eth0"]);
 
   let server = await startServer(net, "server", rawEcho("udp"), /^ready /m);

@@ -4,7 +4,7 @@
 // client namespace on CPU 1; the server runs on CPU 0.
 import { fileURLToPath } from "node:url";
 import type { Network } from "@sluice/netns";
-import { progress, sluiceBin } from "./harness.js";
+import { progress, sluiceBench } from "./harness.js";
 
 export interface EchoRun {
   server: string;
@@ -32,13 +32,10 @@ export async function udpLoad(
   size: number,
 ): Promise<EchoRun> {
   progress(`${server}: UDP echo, kernel client, window ${window}, ${seconds}s`);
-  const out = await net.exec(
-    "client",
+  const result = await sluiceBench(
+    net,
+    "udp-echo",
     [
-      process.execPath,
-      sluiceBin,
-      "bench",
-      "udp-echo",
       "--target",
       `${target.ip}:${target.port}`,
       "--backend",
@@ -46,16 +43,9 @@ export async function udpLoad(
       "--busy-poll",
       "--window",
       String(window),
-      "--size",
-      String(size),
-      "--duration",
-      String(seconds),
-      "--core",
-      "1",
-    ],
-    { timeoutMs: (seconds + 30) * 1000 },
+    ].concat(["--size", String(size), "--duration", String(seconds)]),
+    (seconds + 30) * 1000,
   );
-  const result = JSON.parse(out.stdout.trim().split("\n").at(-1)!);
   return {
     server,
     load: "udp (sluice bench, kernel client)",

@@ -1,10 +1,11 @@
-// Shared pieces of the benchmark scripts: the machine description, processes in test hosts, and
-// writing results next to each other in one file per run.
+// Shared pieces of the benchmark scripts: the machine description, the server/client host pair, servers
+// (Sluice's and others) in those hosts, `sluice bench` loads, and writing results next to each other in one file
+// per run.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Network } from "@sluice/netns";
+import { createNetwork, type Network } from "@sluice/netns";
 
 export const resultsDir = join(dirname(fileURLToPath(import.meta.url)), "..", "results");
 export const sluiceBin = fileURLToPath(
@@ -60,6 +61,60 @@ export async function startServer(
       await exited;
     },
   };
+}
+
+/** The two benchmark hosts, "server" and "client", with offloads off on both (Sluice needs whole, checksummed frames). */
+export async function createBenchNetwork(): Promise<Network> {
+  const net = await createNetwork({ hosts: ["server", "client"] });
+  try {
+    for (const host of ["server", "client"]) await net.setOffloads(host, { tx: false, tso: false, gso: false });
+  } catch (error) {
+    await net.destroy();
+    throw error;
+  }
+  return net;
+}
+
+/** Backend flags of a Sluice server on AF_XDP over the host's eth0 at `ip`/24. */
+export const xdpServerFlags = (ip: string) => ["--backend", "xdp", "--iface", "eth0", "--ip", `${ip}/24`];
+
+/** Backend flags of a Sluice server on the kernel backend at `ip`/24. */
+export const kernelServerFlags = (ip: string) => ["--backend", "kernel", "--ip", `${ip}/24`];
+
+/** The argv of `sluice run APP` on `port` over `backendFlags`, pinned to CPU 0, then the app's own flags. */
+export function sluiceRunArgv(app: string, port: number, backendFlags: string[], flags: string[] = []): string[] {
+  return [process.execPath, sluiceBin, "run", app, ...backendFlags, "--port", String(port), "--core", "0", ...flags];
+}
+
+/** Starts `sluice run` (sluiceRunArgv) on the "server" host; resolves once it prints its ready line. */
+export function startSluiceServer(
+  net: Network,
+  app: string,
+  port: number,
+  backendFlags: string[],
+  flags: string[] = [],
+) {
+  return startServer(net, "server", sluiceRunArgv(app, port, backendFlags, flags), /^ready /m);
+}
+
+/** The JSON report `sluice bench` prints last: the echo loads fill the round trips, tcp-stream the throughput. */
+export interface SluiceBenchReport {
+  round_trips_per_s: number;
+  rtt_us: { p50: number; p99: number; p999: number; max: number };
+  throughput_gbit_s: number;
+}
+
+/** Runs `sluice bench LOAD FLAGS --core 1` on the "client" host and returns the report it prints last. */
+export async function sluiceBench(
+  net: Network,
+  load: string,
+  flags: string[],
+  timeoutMs: number,
+): Promise<SluiceBenchReport> {
+  const out = await net.exec("client", [process.execPath, sluiceBin, "bench", load, ...flags, "--core", "1"], {
+    timeoutMs,
+  });
+  return JSON.parse(out.stdout.trim().split("\n").at(-1)!) as SluiceBenchReport;
 }
 
 export function writeResults(name: string, data: unknown): string {

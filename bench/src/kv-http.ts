@@ -10,8 +10,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createNetwork, type Network } from "@sluice/netns";
-import { machine, progress, sluiceBin, startServer, writeResults } from "./harness.js";
+import type { Network } from "@sluice/netns";
+import {
+  createBenchNetwork,
+  kernelServerFlags,
+  machine,
+  progress,
+  sluiceRunArgv,
+  startServer,
+  writeResults,
+  xdpServerFlags,
+} from "./harness.js";
 
 const SERVER = "198.18.0.1";
 const args = process.argv.slice(2);
@@ -170,32 +179,12 @@ async function startNginx(net: Network, dir: string) {
   };
 }
 
-const sluiceServer = (app: string, port: number, impl: "native" | "ts" = "native") => [
-  process.execPath,
-  sluiceBin,
-  "run",
-  app,
-  "--impl",
-  impl,
-  "--proto",
-  "tcp",
-  "--backend",
-  "xdp",
-  "--iface",
-  "eth0",
-  "--ip",
-  `${SERVER}/24`,
-  "--port",
-  String(port),
-  "--core",
-  "0",
-];
+const sluiceServer = (app: string, port: number, impl: "native" | "ts" = "native") =>
+  sluiceRunArgv(app, port, xdpServerFlags(SERVER), ["--impl", impl, "--proto", "tcp"]);
 
-const net = await createNetwork({ hosts: ["server", "client"] });
+const net = await createBenchNetwork();
 const nginxDir = mkdtempSync(join(tmpdir(), "sluice-bench-nginx-"));
 try {
-  for (const host of ["server", "client"]) await net.setOffloads(host, { tx: false, tso: false, gso: false });
-
   // Kernel servers first, while the server's kernel owns its address.
   const redis = await startServer(
     net,
@@ -224,23 +213,8 @@ try {
   await nginx.stop();
 
   // The same kv and http code on --backend kernel (epoll): separates the protocol's cost from the stack's.
-  const kernelApp = (app: string, port: number) => [
-    process.execPath,
-    sluiceBin,
-    "run",
-    app,
-    "--proto",
-    "tcp",
-    "--backend",
-    "kernel",
-    "--ip",
-    `${SERVER}/24`,
-    "--port",
-    String(port),
-    "--core",
-    "0",
-    "--no-busy-poll",
-  ];
+  const kernelApp = (app: string, port: number) =>
+    sluiceRunArgv(app, port, kernelServerFlags(SERVER), ["--proto", "tcp", "--no-busy-poll"]);
   const kvKernel = await startServer(net, "server", kernelApp("kv", 6379), /^ready /m);
   for (const pipeline of [1, 16]) await redisBenchmark(net, "sluice kv (kernel backend)", pipeline);
   await kvKernel.stop();

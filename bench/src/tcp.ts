@@ -13,8 +13,19 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createNetwork, type Network } from "@sluice/netns";
-import { machine, progress, sluiceBin, startServer, writeResults } from "./harness.js";
+import type { Network } from "@sluice/netns";
+import {
+  createBenchNetwork,
+  kernelServerFlags,
+  machine,
+  progress,
+  sluiceBench,
+  sluiceRunArgv,
+  startServer,
+  startSluiceServer,
+  writeResults,
+  xdpServerFlags,
+} from "./harness.js";
 import { parseSockperfReport } from "./sockperf.js";
 import { cpuSecondsFromStat, parseIperf3Json, parsePerfReport } from "./tcp-measure.js";
 
@@ -79,21 +90,16 @@ async function sockperfTcp(net: Network, name: string, server: string): Promise<
 /** `sluice bench tcp-echo` from the client host; records (a) for 1 connection and (b) for 16. */
 async function tcpEcho(net: Network, name: string, server: string, clientFlags: string[], connections: number) {
   progress(`${name}: sluice bench tcp-echo, ${connections} connection(s), ${seconds}s`);
-  const out = await net.exec(
-    "client",
-    [
-      process.execPath,
-      sluiceBin,
-      "bench",
-      "tcp-echo",
-      "--target",
-      `${SERVER}:7`,
-      "--connections",
-      String(connections),
-    ].concat(["--window", "1", "--size", String(size), "--duration", String(seconds), "--core", "1", ...clientFlags]),
-    { timeoutMs: (seconds + 60) * 1000 },
+  const result = await sluiceBench(
+    net,
+    "tcp-echo",
+    ["--target", `${SERVER}:7`, "--connections", String(connections), "--window", "1", "--size", String(size)].concat([
+      "--duration",
+      String(seconds),
+      ...clientFlags,
+    ]),
+    (seconds + 60) * 1000,
   );
-  const result = JSON.parse(out.stdout.trim().split("\n").at(-1)!);
   const client = clientFlags[1] === "kernel" ? "sluice bench (kernel sockets)" : "sluice bench (Sluice/AF_XDP)";
   const p50Us = result.rtt_us.p50;
   const p99Us = result.rtt_us.p99;
@@ -122,25 +128,8 @@ async function iperf3(net: Network, offloads: "off" | "on"): Promise<void> {
   for (const host of ["server", "client"]) await net.setOffloads(host, { tx: false, tso: false, gso: false, gro: on });
 }
 
-const sluiceServer = (app: string, port: number, extra: string[] = []) => [
-  process.execPath,
-  sluiceBin,
-  "run",
-  app,
-  "--proto",
-  "tcp",
-  "--backend",
-  "xdp",
-  "--iface",
-  "eth0",
-  "--ip",
-  `${SERVER}/24`,
-  "--port",
-  String(port),
-  "--core",
-  "0",
-  ...extra,
-];
+const sluiceServer = (app: string, port: number, extra: string[] = []) =>
+  sluiceRunArgv(app, port, xdpServerFlags(SERVER), ["--proto", "tcp", ...extra]);
 const kernelClient = ["--backend", "kernel"];
 const sluiceClient = ["--backend", "xdp", "--iface", "eth0", "--ip", `${CLIENT}/24`];
 
@@ -148,10 +137,8 @@ let cost: Record<string, unknown> = {};
 
 // The box is shared: the load average says how much the numbers of this run can be trusted.
 const loadAtStart = loadavg();
-const net = await createNetwork({ hosts: ["server", "client"] });
+const net = await createBenchNetwork();
 try {
-  for (const host of ["server", "client"]) await net.setOffloads(host, { tx: false, tso: false, gso: false });
-
   // Kernel pairs first, while the kernels own their addresses.
   let server = await startServer(
     net,
@@ -166,13 +153,7 @@ try {
     ["kernel pair", "--no-busy-poll"],
     ["kernel pair, busy-poll", "--busy-poll"],
   ] as const) {
-    const echo = ["run", "echo", "--proto", "tcp", "--backend", "kernel", "--ip", `${SERVER}/24`, "--port", "7"];
-    server = await startServer(
-      net,
-      "server",
-      [process.execPath, sluiceBin, ...echo, "--core", "0", pollFlag],
-      /^ready /m,
-    );
+    server = await startSluiceServer(net, "echo", 7, kernelServerFlags(SERVER), ["--proto", "tcp", pollFlag]);
     const label = `epoll echo (kernel, ${pollFlag.slice(2)})`;
     for (const connections of [1, 16]) await tcpEcho(net, name, label, [...kernelClient, pollFlag], connections);
     await server.stop();
@@ -201,21 +182,12 @@ try {
   const bulkBuffer = Math.min(...kernelBuffers);
   const bulkFlags = ["--tcp-buffer", String(bulkBuffer), ...bulkConnections];
   const stream = async (extra: string[]) => {
-    const out = await net.exec(
-      "client",
-      [
-        process.execPath,
-        sluiceBin,
-        "bench",
-        "tcp-stream",
-        "--target",
-        `${SERVER}:9`,
-        "--bytes",
-        String(bulkBytes),
-      ].concat(["--core", "1", ...sluiceClient, ...bulkFlags, ...extra]),
-      { timeoutMs: 300_000 },
+    return sluiceBench(
+      net,
+      "tcp-stream",
+      ["--target", `${SERVER}:9`, "--bytes", String(bulkBytes), ...sluiceClient, ...bulkFlags, ...extra],
+      300_000,
     );
-    return JSON.parse(out.stdout.trim().split("\n").at(-1)!);
   };
   progress(`Sluice pair: sluice bench tcp-stream ${bulkBytes} bytes to sluice sink`);
   server = await startServer(net, "server", sluiceServer("sink", 9, bulkFlags), /^ready /m);

@@ -2,9 +2,8 @@
 // the @sluice/libos queue API) against the native echo (`--impl native`) on the same AF_XDP backend,
 // both pinned to CPU 0, in one run. Loads from echo-loads.ts (UDP windows 1 and 64, TCP bulk).
 // Writes results/ts-echo-*.json with ratios ts/native (target: round trips/s >= 0.7).
-import { createNetwork } from "@sluice/netns";
 import { type EchoRun, printRuns, tcpLoad, udpLoad } from "./echo-loads.js";
-import { machine, sluiceBin, startServer, writeResults } from "./harness.js";
+import { createBenchNetwork, machine, sluiceRunArgv, startServer, writeResults, xdpServerFlags } from "./harness.js";
 
 const SERVER = "198.18.0.1";
 const PORT = 7;
@@ -15,30 +14,11 @@ const tcpBytes = (quick ? 4 : 16) * 1024 * 1024;
 const target = { ip: SERVER, port: PORT };
 const runs: EchoRun[] = [];
 
-const echo = (impl: "native" | "ts", proto: "udp" | "tcp") => [
-  process.execPath,
-  sluiceBin,
-  "run",
-  "echo",
-  "--impl",
-  impl,
-  "--backend",
-  "xdp",
-  "--iface",
-  "eth0",
-  "--ip",
-  `${SERVER}/24`,
-  "--port",
-  String(PORT),
-  "--proto",
-  proto,
-  "--core",
-  "0",
-];
+const echo = (impl: "native" | "ts", proto: "udp" | "tcp") =>
+  sluiceRunArgv("echo", PORT, xdpServerFlags(SERVER), ["--impl", impl, "--proto", proto]);
 
-const net = await createNetwork({ hosts: ["server", "client"] });
+const net = await createBenchNetwork();
 try {
-  for (const host of ["server", "client"]) await net.setOffloads(host, { tx: false, tso: false, gso: false });
   await net.exec("server", ["ip", "addr", "flush", "dev", "eth0"]);
   for (const impl of ["native", "ts"] as const) {
     let server = await startServer(net, "server", echo(impl, "udp"), /^ready /m);

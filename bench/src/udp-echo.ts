@@ -1,8 +1,16 @@
 // UDP echo on one veth pair, in one run: Sluice over AF_XDP against the kernel (sockperf's server and
 // a recvmmsg/sendmmsg echo), measured by sockperf ping-pong (a real client) and by the Sluice echo
 // client at window 1 and 64. Server on CPU 0, client on CPU 1. A module of `npm run bench`.
-import { createNetwork, type Network } from "@sluice/netns";
-import { sluiceBin, startServer } from "./harness.js";
+import type { Network } from "@sluice/netns";
+import {
+  createBenchNetwork,
+  kernelServerFlags,
+  sluiceBench,
+  sluiceRunArgv,
+  startServer,
+  startSluiceServer,
+  xdpServerFlags,
+} from "./harness.js";
 import type { BenchContext, BenchModule, BenchResult } from "./report/types.js";
 import { parseSockperfReport } from "./sockperf.js";
 
@@ -73,13 +81,10 @@ async function measure({ quick, progress }: BenchContext): Promise<BenchResult> 
     window: number,
   ): Promise<void> {
     progress(`${name}: sluice bench udp-echo, window ${window}, ${seconds}s`);
-    const out = await net.exec(
-      "client",
+    const result = await sluiceBench(
+      net,
+      "udp-echo",
       [
-        process.execPath,
-        sluiceBin,
-        "bench",
-        "udp-echo",
         "--target",
         `${SERVER}:7`,
         "--window",
@@ -88,13 +93,9 @@ async function measure({ quick, progress }: BenchContext): Promise<BenchResult> 
         String(size),
         "--duration",
         String(seconds),
-        "--core",
-        "1",
-        ...clientFlags,
-      ],
-      { timeoutMs: (seconds + 30) * 1000 },
+      ].concat(clientFlags),
+      (seconds + 30) * 1000,
     );
-    const result = JSON.parse(out.stdout.trim().split("\n").at(-1)!);
     const client =
       clientFlags[1] === "kernel"
         ? `sluice bench (kernel socket${clientFlags.includes("--no-busy-poll") ? ", blocking" : ""})`
@@ -119,27 +120,10 @@ async function measure({ quick, progress }: BenchContext): Promise<BenchResult> 
 
   const kernelClient = ["--backend", "kernel"];
   const sluiceClientFlags = ["--backend", "xdp", "--iface", "eth0", "--ip", `${CLIENT}/24`];
-  const sluiceServer = (app: string, port: number) => [
-    process.execPath,
-    sluiceBin,
-    "run",
-    app,
-    "--backend",
-    "xdp",
-    "--iface",
-    "eth0",
-    "--ip",
-    `${SERVER}/24`,
-    "--port",
-    String(port),
-    "--core",
-    "0",
-  ];
+  const sluiceServer = (app: string, port: number) => sluiceRunArgv(app, port, xdpServerFlags(SERVER));
 
-  const net = await createNetwork({ hosts: ["server", "client"] });
+  const net = await createBenchNetwork();
   try {
-    for (const host of ["server", "client"]) await net.setOffloads(host, { tx: false, tso: false, gso: false });
-
     // Kernel servers first, while the kernels own their addresses.
     let server = await startServer(
       net,
@@ -156,20 +140,7 @@ async function measure({ quick, progress }: BenchContext): Promise<BenchResult> 
       ["kernel pair, busy-poll", "--busy-poll"],
     ] as const;
     for (const [name, pollFlag] of kernelModes) {
-      const echo = [
-        "run",
-        "echo",
-        "--backend",
-        "kernel",
-        "--ip",
-        `${SERVER}/24`,
-        "--port",
-        "7",
-        "--core",
-        "0",
-        pollFlag,
-      ];
-      server = await startServer(net, "server", [process.execPath, sluiceBin, ...echo], /^ready /m);
+      server = await startSluiceServer(net, "echo", 7, kernelServerFlags(SERVER), [pollFlag]);
       for (const window of [1, 64]) {
         await sluiceClient(
           net,

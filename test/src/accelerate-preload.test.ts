@@ -5,10 +5,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createNetwork, type Network } from "@sluice/netns";
+import type { Network } from "@sluice/netns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accelerateCommand, probeBin, start, summary } from "./support/accelerate.js";
 import { sluiceBin } from "./support/sluice-process.js";
+import { createXdpNetwork } from "./support/sluice-server.js";
 
 const PORT = 7100;
 const BYTES = 256 * 1024;
@@ -19,9 +20,7 @@ describe("sluice accelerate: an unmodified sockets program on AF_XDP, compared w
 
   beforeAll(async () => {
     if (!existsSync(probeBin)) throw new Error(`${probeBin} is missing: npm run build -w @sluice/native`);
-    net = await createNetwork({ hosts: ["sluice", "peer", "kernel"] });
-    // The peer would otherwise hand over oversized TSO frames and partial checksums (pitfalls 1, 8).
-    await net.setOffloads("peer", { tx: false, tso: false, gso: false });
+    net = await createXdpNetwork(["sluice", "peer", "kernel"]);
     accelerate = await accelerateCommand(net, "sluice", ["--tcp-connections", "16"]);
   });
 

@@ -6,10 +6,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createNetwork, type Network } from "@sluice/netns";
+import type { Network } from "@sluice/netns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ping } from "./support/peer.js";
 import { sluiceBin, startProcess } from "./support/sluice-process.js";
+import { createXdpNetwork } from "./support/sluice-server.js";
 
 const unit = readFileSync(fileURLToPath(new URL("../../infra/systemd/sluice-agent.service", import.meta.url)), "utf8");
 const unitCapabilities = /^AmbientCapabilities=(.*)$/m.exec(unit)![1]!.split(" ");
@@ -47,9 +48,7 @@ const echo = (extra: string[] = []) => [
 describe("the agent unit's capabilities", () => {
   let net: Network;
   beforeAll(async () => {
-    net = await createNetwork({ hosts: ["sluice", "peer"] });
-    await net.setOffloads("peer", { tx: false, tso: false, gso: false });
-    await net.exec("sluice", ["ip", "addr", "flush", "dev", "eth0"]);
+    net = await createXdpNetwork();
   });
   afterAll(() => net?.destroy());
 

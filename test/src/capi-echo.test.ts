@@ -4,10 +4,11 @@
 // sockets) on a namespace's loopback.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createNetwork, type Network } from "@sluice/netns";
+import type { Network } from "@sluice/netns";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { udpExchange } from "./support/peer.js";
 import { type SluiceProcess, startProcess } from "./support/sluice-process.js";
+import { createXdpNetwork } from "./support/sluice-server.js";
 
 const SLUICE_IP = "198.18.0.1";
 const PORT = 7007;
@@ -28,10 +29,7 @@ describe("C API echo example over AF_XDP against the Linux kernel", () => {
 
   beforeAll(async () => {
     if (!existsSync(echoBin)) throw new Error(`${echoBin} is missing: npm run build -w @sluice/native`);
-    net = await createNetwork({ hosts: ["sluice", "peer"] });
-    // The peer would otherwise hand over oversized TSO frames and partial checksums (pitfalls 1, 8).
-    await net.setOffloads("peer", { tx: false, tso: false, gso: false });
-    await net.exec("sluice", ["ip", "addr", "flush", "dev", "eth0"]);
+    net = await createXdpNetwork();
   });
 
   afterEach(async () => {

@@ -1,50 +1,19 @@
 // `sluice run http --proto tcp` on AF_XDP against curl and wrk from Debian in a peer namespace, for
 // both implementations: native (C++) and `--impl ts` (@sluice/apps-ts on the queue API).
-import { createNetwork, type Network } from "@sluice/netns";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type SluiceProcess, startSluice } from "./support/sluice-process.js";
+import { describe, expect, it } from "vitest";
+import { SLUICE_IP, withSluiceServer, xdpRunArgs } from "./support/sluice-server.js";
 
-const SLUICE_IP = "198.18.0.1";
-const httpArgs = [
-  "run",
-  "http",
-  "--backend",
-  "xdp",
-  "--iface",
-  "eth0",
-  "--ip",
-  `${SLUICE_IP}/24`,
-  "--port",
-  "80",
-  "--proto",
-  "tcp",
-];
+const httpArgs = xdpRunArgs("http", ["--port", "80", "--proto", "tcp"]);
 const IMPLS = ["native", "ts"] as const;
 
 describe("http over AF_XDP against curl and wrk", () => {
-  let net: Network;
-  let sluice: SluiceProcess | undefined;
+  const hosts = withSluiceServer();
 
   const curl = async (...args: string[]) =>
-    (await net.exec("peer", ["curl", "-sS", "--max-time", "10", ...args], { timeoutMs: 20_000 })).stdout;
-
-  beforeAll(async () => {
-    net = await createNetwork({ hosts: ["sluice", "peer"] });
-    await net.setOffloads("peer", { tx: false, tso: false, gso: false });
-    await net.exec("sluice", ["ip", "addr", "flush", "dev", "eth0"]);
-  });
-
-  afterEach(async () => {
-    await sluice?.stop();
-    sluice = undefined;
-  });
-
-  afterAll(async () => {
-    await net?.destroy();
-  });
+    (await hosts.net.exec("peer", ["curl", "-sS", "--max-time", "10", ...args], { timeoutMs: 20_000 })).stdout;
 
   it.each(IMPLS)("%s: answers curl: GET /, GET /stats as JSON, 404 and 405", async (impl) => {
-    sluice = await startSluice(net, "sluice", [...httpArgs, "--impl", impl]);
+    const sluice = await hosts.start([...httpArgs, "--impl", impl]);
     expect(sluice.readyLine).toBe(`ready http tcp ${SLUICE_IP}:80 backend=xdp`);
     expect(await curl(`http://${SLUICE_IP}/`)).toBe("Hello from Sluice\n");
     const stats = JSON.parse(await curl(`http://${SLUICE_IP}/stats`)) as Record<string, Record<string, number>>;
@@ -56,12 +25,11 @@ describe("http over AF_XDP against curl and wrk", () => {
     const notAllowed = await curl("-X", "DELETE", "-o", "/dev/null", "-w", "%{http_code}", `http://${SLUICE_IP}/`);
     expect(notAllowed).toBe("405");
     // Two requests on one kept-alive connection: curl reports reusing it.
-    const reuse = await net.exec("peer", ["curl", "-sv", `http://${SLUICE_IP}/`, `http://${SLUICE_IP}/stats`], {
+    const reuse = await hosts.net.exec("peer", ["curl", "-sv", `http://${SLUICE_IP}/`, `http://${SLUICE_IP}/stats`], {
       timeoutMs: 20_000,
     });
     expect(reuse.stderr).toMatch(/Re-using existing connection/);
-    const stopped = await sluice.stop();
-    sluice = undefined;
+    const stopped = await hosts.stop();
     expect(stopped.counters?.app).toMatchObject({
       requests: 6,
       responses_2xx: 4,
@@ -71,16 +39,15 @@ describe("http over AF_XDP against curl and wrk", () => {
   });
 
   it.each(IMPLS)("%s: serves wrk -d 2 -c 4 with no socket errors", async (impl) => {
-    sluice = await startSluice(net, "sluice", [...httpArgs, "--impl", impl]);
-    const out = await net.exec("peer", ["wrk", "-d", "2", "-c", "4", "-t", "1", `http://${SLUICE_IP}/`], {
+    await hosts.start([...httpArgs, "--impl", impl]);
+    const out = await hosts.net.exec("peer", ["wrk", "-d", "2", "-c", "4", "-t", "1", `http://${SLUICE_IP}/`], {
       timeoutMs: 60_000,
     });
     const requests = Number(/(\d+) requests in/.exec(out.stdout)?.[1] ?? "0");
     expect(requests).toBeGreaterThan(0);
     expect(out.stdout).not.toMatch(/Socket errors/);
     expect(out.stdout).not.toMatch(/Non-2xx/);
-    const stopped = await sluice.stop();
-    sluice = undefined;
+    const stopped = await hosts.stop();
     expect(stopped.counters?.app?.responses_2xx).toBeGreaterThanOrEqual(requests);
     expect(stopped.counters?.app?.protocol_errors).toBe(0);
   });

@@ -1,12 +1,11 @@
 // `sluice run kv --proto tcp` on AF_XDP against Debian's own Redis clients in a peer namespace:
 // redis-cli for each command family and a protocol error, redis-benchmark for pipelined load. Each
 // runs against both implementations: native (C++) and `--impl ts` (@sluice/apps-ts on the queue API).
-import { createNetwork, type Network } from "@sluice/netns";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type SluiceProcess, sluiceBin, startSluice } from "./support/sluice-process.js";
+import { describe, expect, it } from "vitest";
+import { sluiceBin } from "./support/sluice-process.js";
+import { SLUICE_IP, withSluiceServer, xdpRunArgs } from "./support/sluice-server.js";
 
-const SLUICE_IP = "198.18.0.1";
-const kvArgs = ["run", "kv", "--backend", "xdp", "--iface", "eth0", "--ip", `${SLUICE_IP}/24`];
+const kvArgs = xdpRunArgs("kv");
 const kvArgsWithPort = [...kvArgs, "--port", "6379", "--proto", "tcp"];
 const IMPLS = ["native", "ts"] as const;
 const withImpl = (impl: (typeof IMPLS)[number], args: string[]) => [...args, "--impl", impl];
@@ -25,31 +24,17 @@ socket.on("error", (e) => { clearTimeout(timer); console.log(JSON.stringify({ re
 `;
 
 describe("kv over AF_XDP against redis-cli and redis-benchmark", () => {
-  let net: Network;
-  let sluice: SluiceProcess | undefined;
+  const hosts = withSluiceServer();
 
   const cli = async (...args: string[]) => {
-    const out = await net.exec("peer", ["redis-cli", "-h", SLUICE_IP, "-p", "6379", ...args], { timeoutMs: 20_000 });
+    const out = await hosts.net.exec("peer", ["redis-cli", "-h", SLUICE_IP, "-p", "6379", ...args], {
+      timeoutMs: 20_000,
+    });
     return out.stdout.trim();
   };
 
-  beforeAll(async () => {
-    net = await createNetwork({ hosts: ["sluice", "peer"] });
-    await net.setOffloads("peer", { tx: false, tso: false, gso: false });
-    await net.exec("sluice", ["ip", "addr", "flush", "dev", "eth0"]);
-  });
-
-  afterEach(async () => {
-    await sluice?.stop();
-    sluice = undefined;
-  });
-
-  afterAll(async () => {
-    await net?.destroy();
-  });
-
   it.each(IMPLS)("%s: prints the ready line and answers redis-cli", async (impl) => {
-    sluice = await startSluice(net, "sluice", withImpl(impl, kvArgsWithPort));
+    const sluice = await hosts.start(withImpl(impl, kvArgsWithPort));
     expect(sluice.readyLine).toBe(`ready kv tcp ${SLUICE_IP}:6379 backend=xdp`);
     expect(await cli("PING")).toBe("PONG");
     expect(await cli("SET", "greeting", "hello world")).toBe("OK");
@@ -73,8 +58,7 @@ describe("kv over AF_XDP against redis-cli and redis-benchmark", () => {
     expect(await cli("INFO")).toMatch(/db0:keys=4,/);
     expect(await cli("FLUSHALL")).toBe("OK");
     expect(await cli("DBSIZE")).toBe("0");
-    const stopped = await sluice.stop();
-    sluice = undefined;
+    const stopped = await hosts.stop();
     expect(stopped.code).toBe(0);
     expect(stopped.counters?.app?.commands).toBeGreaterThanOrEqual(21);
     expect(stopped.counters?.app?.protocol_errors).toBe(0);
@@ -83,9 +67,9 @@ describe("kv over AF_XDP against redis-cli and redis-benchmark", () => {
   it.each(IMPLS)(
     "%s: answers a framing error with -ERR Protocol error and closes cleanly, then keeps serving",
     async (impl) => {
-      sluice = await startSluice(net, "sluice", withImpl(impl, kvArgsWithPort));
+      await hosts.start(withImpl(impl, kvArgsWithPort));
       const payload = Buffer.from("*1\r\n$4\r\nPING\r\n*1\r\n$x\r\n").toString("base64");
-      const out = await net.exec("peer", [process.execPath, "-e", rawExchange, SLUICE_IP, payload], {
+      const out = await hosts.net.exec("peer", [process.execPath, "-e", rawExchange, SLUICE_IP, payload], {
         timeoutMs: 20_000,
       });
       expect(JSON.parse(out.stdout.trim())).toEqual({
@@ -93,8 +77,7 @@ describe("kv over AF_XDP against redis-cli and redis-benchmark", () => {
         closed: true,
       });
       expect(await cli("PING")).toBe("PONG");
-      const stopped = await sluice.stop();
-      sluice = undefined;
+      const stopped = await hosts.stop();
       expect(stopped.counters?.app?.protocol_errors).toBe(1);
       // The native carrier counts resets; the TS one counts failures it did not expect.
       if (impl === "native") expect(stopped.counters?.app?.reset).toBe(0);
@@ -103,7 +86,7 @@ describe("kv over AF_XDP against redis-cli and redis-benchmark", () => {
   );
 
   it.each(IMPLS)("%s: refuses writes beyond --kv-max-keys with -OOM", async (impl) => {
-    sluice = await startSluice(net, "sluice", withImpl(impl, [...kvArgsWithPort, "--kv-max-keys", "2"]));
+    await hosts.start(withImpl(impl, [...kvArgsWithPort, "--kv-max-keys", "2"]));
     expect(await cli("SET", "a", "1")).toBe("OK");
     expect(await cli("SET", "b", "1")).toBe("OK");
     expect(await cli("SET", "c", "1")).toBe("OOM command not allowed when used memory > 'maxmemory'.");
@@ -111,8 +94,8 @@ describe("kv over AF_XDP against redis-cli and redis-benchmark", () => {
   });
 
   it.each(IMPLS)("%s: serves redis-benchmark -t ping,set,get,incr,mset -n 20000 -P 16 without errors", async (impl) => {
-    sluice = await startSluice(net, "sluice", withImpl(impl, kvArgsWithPort));
-    const out = await net.exec(
+    await hosts.start(withImpl(impl, kvArgsWithPort));
+    const out = await hosts.net.exec(
       "peer",
       [
         "redis-benchmark",
@@ -139,8 +122,7 @@ describe("kv over AF_XDP against redis-cli and redis-benchmark", () => {
     expect([...rates.keys()].sort()).toEqual(["GET", "INCR", "MSET (10 keys)", "PING_INLINE", "PING_MBULK", "SET"]);
     for (const [test, rate] of rates) expect(rate, test).toBeGreaterThan(0);
     expect(`${out.stdout}${out.stderr}`).not.toMatch(/error/i);
-    const stopped = await sluice.stop();
-    sluice = undefined;
+    const stopped = await hosts.stop();
     // 20,000 of each of the six tests, plus what redis-benchmark asks at start.
     expect(stopped.counters?.app?.commands).toBeGreaterThanOrEqual(6 * 20_000);
     expect(stopped.counters?.app?.error_replies).toBe(0);
@@ -148,7 +130,7 @@ describe("kv over AF_XDP against redis-cli and redis-benchmark", () => {
   });
 
   it("refuses kv flags on another app as a usage error", async () => {
-    const wrong = await net.exec(
+    const wrong = await hosts.net.exec(
       "sluice",
       [process.execPath, sluiceBin, "run", "echo", ...kvArgs.slice(2), "--port", "7", "--kv-max-keys", "5"],
       { check: false },

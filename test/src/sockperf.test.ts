@@ -1,7 +1,8 @@
 // Debian's real sockperf client against `sluice run sockperf` (UDP and TCP) over AF_XDP.
-import { createNetwork, type Network } from "@sluice/netns";
+import type { Network } from "@sluice/netns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SluiceProcess, startSluice } from "./support/sluice-process.js";
+import { createXdpNetwork } from "./support/sluice-server.js";
 
 const SLUICE_IP = "198.18.0.1";
 
@@ -31,9 +32,7 @@ async function sockperfClient(
 
 /** A peer and a Sluice host running `sluice run sockperf` over AF_XDP on port 11111. */
 async function startSockperfServer(proto: "udp" | "tcp"): Promise<{ net: Network; sluice: SluiceProcess }> {
-  const net = await createNetwork({ hosts: ["sluice", "peer"] });
-  await net.setOffloads("peer", { tx: false, tso: false, gso: false });
-  await net.exec("sluice", ["ip", "addr", "flush", "dev", "eth0"]);
+  const net = await createXdpNetwork();
   const sluice = await startSluice(net, "sluice", [
     ...["run", "sockperf", "--backend", "xdp", "--iface", "eth0", "--ip", `${SLUICE_IP}/24`],
     ...["--port", "11111", "--proto", proto],

@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { createNetwork, type Network } from "@sluice/netns";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type SluiceProcess, sluiceBin, startSluice } from "./support/sluice-process.js";
+import { createXdpNetwork } from "./support/sluice-server.js";
 
 const SLUICE_IP = "198.18.0.1";
 const KERNEL_IP = "198.18.0.2";
@@ -76,9 +77,7 @@ describe("Sluice TCP and the Linux kernel over AF_XDP", () => {
     ]);
 
   beforeAll(async () => {
-    net = await createNetwork({ hosts: ["sluice", "peer"] });
-    await net.setOffloads("peer", { tx: false, tso: false, gso: false }); // pitfalls 1 and 8
-    await net.exec("sluice", ["ip", "addr", "flush", "dev", "eth0"]);
+    net = await createXdpNetwork();
     const modes = ["echo", "sink", "reset-at-once", "reset-on-eof", "fin-at-once"];
     for (const [i, mode] of modes.entries()) {
       kernelServers.push(await startKernelServer(net, "peer", KERNEL_IP, 7 + i, mode));

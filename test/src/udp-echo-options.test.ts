@@ -3,41 +3,25 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createNetwork, type Network } from "@sluice/netns";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ping, udpExchange } from "./support/peer.js";
-import { type SluiceProcess, startSluice } from "./support/sluice-process.js";
+import { SLUICE_IP, withSluiceServer, xdpRunArgs } from "./support/sluice-server.js";
 
-const SLUICE_IP = "198.18.0.1";
-const base = ["run", "echo", "--backend", "xdp", "--iface", "eth0", "--ip", `${SLUICE_IP}/24`, "--port", "7"];
+const base = xdpRunArgs("echo", ["--port", "7"]);
 
 describe("sluice run echo options over AF_XDP", () => {
-  let net: Network;
-  let sluice: SluiceProcess | undefined;
+  const hosts = withSluiceServer();
   const scratch = mkdtempSync(join(tmpdir(), "sluice-options-"));
 
-  beforeAll(async () => {
-    net = await createNetwork({ hosts: ["sluice", "peer"] });
-    await net.setOffloads("peer", { tx: false, tso: false, gso: false });
-    await net.exec("sluice", ["ip", "addr", "flush", "dev", "eth0"]);
-  });
-
-  afterEach(async () => {
-    await sluice?.stop();
-    sluice = undefined;
-  });
-
   afterAll(async () => {
-    await net?.destroy();
     rmSync(scratch, { recursive: true, force: true });
   });
 
   it("loses and reorders frames both ways under --fault, yet every datagram gets through on retry", async () => {
-    sluice = await startSluice(net, "sluice", [...base, "--fault", "drop=0.05,reorder=0.02,seed=7"]);
-    const result = await udpExchange(net, "peer", SLUICE_IP, 7, 1, 400);
+    await hosts.start([...base, "--fault", "drop=0.05,reorder=0.02,seed=7"]);
+    const result = await udpExchange(hosts.net, "peer", SLUICE_IP, 7, 1, 400);
     expect(result).toEqual({ sent: 400, echoed: 400, mismatched: 0, missing: [] });
-    const stopped = await sluice.stop();
-    sluice = undefined;
+    const stopped = await hosts.stop();
     const device = stopped.counters?.device;
     const app = stopped.counters?.app;
     // Some requests or replies were dropped, so the peer had to resend: more datagrams than sizes.
@@ -47,12 +31,11 @@ describe("sluice run echo options over AF_XDP", () => {
 
   it("with --pcap writes every frame to a capture that tcpdump reads", async () => {
     const capture = join(scratch, "echo.pcap");
-    sluice = await startSluice(net, "sluice", [...base, "--pcap", capture]);
-    expect((await ping(net, "peer", SLUICE_IP, 5)).received).toBe(5);
-    const stopped = await sluice.stop();
-    sluice = undefined;
+    await hosts.start([...base, "--pcap", capture]);
+    expect((await ping(hosts.net, "peer", SLUICE_IP, 5)).received).toBe(5);
+    const stopped = await hosts.stop();
     expect(existsSync(capture)).toBe(true);
-    const read = await net.exec("sluice", ["tcpdump", "-nn", "-r", capture]);
+    const read = await hosts.net.exec("sluice", ["tcpdump", "-nn", "-r", capture]);
     const echoReplies = read.stdout.split("\n").filter((line) => line.includes("ICMP echo reply"));
     expect(echoReplies).toHaveLength(5);
     const lines = read.stdout.trim().split("\n").length;
@@ -60,11 +43,10 @@ describe("sluice run echo options over AF_XDP", () => {
   });
 
   it("with --no-busy-poll sleeps when idle and still answers", async () => {
-    sluice = await startSluice(net, "sluice", [...base, "--no-busy-poll"]);
+    await hosts.start([...base, "--no-busy-poll"]);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await ping(net, "peer", SLUICE_IP, 20)).received).toBe(20);
-    const stopped = await sluice.stop();
-    sluice = undefined;
+    expect((await ping(hosts.net, "peer", SLUICE_IP, 20)).received).toBe(20);
+    const stopped = await hosts.stop();
     expect(stopped.counters?.instance?.sleeps).toBeGreaterThan(0);
     // A sleeping loop polls far less than a spinning one would in the same time (tens of millions).
     expect(stopped.counters?.instance?.polls).toBeLessThan(1_000_000);

@@ -2,14 +2,13 @@
 // finish live (after uploading a bundle through the form); v2's instances fail and the UI shows the automatic rollback with v1 still placed; a viewer sees no
 // mutating controls and a direct mutation is refused.
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { AppRouter } from "@sluice/api";
 import { TRPCClientError } from "@trpc/client";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, removeStateDir, startServer } from "./support/server";
+import { startServerWithAdmin } from "./support/admin";
+import { launchBrowser, type OpenBrowser, signIn } from "./support/browser";
+import { type RunningServer, stopServer } from "./support/server";
 import { type SimulatedAgent, startSimulatedAgent } from "./support/simulated-agent";
 import { apiClient } from "./support/trpc";
 
@@ -19,15 +18,14 @@ const VIEWER_PASSWORD = "apps browser viewer password";
 
 let server: RunningServer;
 let agent: SimulatedAgent;
-let profileDir: string;
-let browser: BrowserContext;
+let browser: OpenBrowser;
 let page: Page;
 let appPath = "";
 
 beforeAll(async () => {
-  server = await startServer({ env: { SLUICE_ADMIN_PASSWORD: ADMIN_PASSWORD } });
-  const admin = apiClient(server.base);
-  await admin.auth.login.mutate({ username: "admin", password: ADMIN_PASSWORD });
+  const started = await startServerWithAdmin(ADMIN_PASSWORD);
+  server = started.server;
+  const { admin } = started;
   await admin.users.create.mutate({ username: "olga", password: OPERATOR_PASSWORD, role: "operator" });
   await admin.users.create.mutate({ username: "vera", password: VIEWER_PASSWORD, role: "viewer" });
   const { token } = await admin.tokens.create.mutate({ ttlMinutes: 5, description: "kv-node" });
@@ -36,38 +34,15 @@ beforeAll(async () => {
     instance.version === "v2" ? "failed" : "running",
   );
 
-  profileDir = mkdtempSync(join(tmpdir(), "sluice-chromium-"));
-  browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--headless",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
+  browser = await launchBrowser();
+  page = browser.page;
 });
 
 afterAll(async () => {
   await agent?.stop();
   await browser?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  await server?.stop();
-  if (server) removeStateDir(server.stateDir);
+  await stopServer(server);
 });
-
-async function signIn(username: string, password: string) {
-  await page.goto(`${server.base}/login`);
-  await page.fill('input[name="username"]', username);
-  await page.fill('input[name="password"]', password);
-  await page.click('button[type="submit"]');
-  await page.waitForURL(`${server.base}/nodes`);
-}
 
 async function createVersion(version: string, config: string) {
   const form = page.getByTestId("version-form");
@@ -82,7 +57,7 @@ const phase = () => page.getByTestId("rollout-phase");
 
 describe("apps and rollouts in a browser", () => {
   it("creates kv v1 and rolls it out; the page follows the rollout to the end without polling", async () => {
-    await signIn("olga", OPERATOR_PASSWORD);
+    await signIn(page, server.base, "olga", OPERATOR_PASSWORD);
     await page.getByRole("link", { name: "Apps" }).click();
     const bytes = Buffer.from("a bundle from the browser");
     await page.setInputFiles('input[name="bundle"]', { name: "shop.tgz", mimeType: "application/gzip", buffer: bytes });
@@ -128,7 +103,7 @@ describe("apps and rollouts in a browser", () => {
   it("shows a viewer no mutating controls, and refuses a direct mutation", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(`${server.base}/login`);
-    await signIn("vera", VIEWER_PASSWORD);
+    await signIn(page, server.base, "vera", VIEWER_PASSWORD);
     await page.goto(`${server.base}${appPath}`);
     await phase().waitFor();
     expect(await page.getByRole("button", { name: /Roll out/ }).count()).toBe(0);

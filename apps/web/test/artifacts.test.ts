@@ -3,9 +3,10 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, removeStateDir, startServer } from "./support/server";
+import { startServerWithAdmin } from "./support/admin";
+import { type RunningServer, stopServer } from "./support/server";
 import { type SimulatedAgent, startSimulatedAgent } from "./support/simulated-agent";
-import { apiClient } from "./support/trpc";
+import type { apiClient } from "./support/trpc";
 
 const ADMIN_PASSWORD = "artifact test admin password";
 let server: RunningServer;
@@ -14,17 +15,14 @@ let adminCookie: string;
 let agents: SimulatedAgent[] = [];
 
 beforeAll(async () => {
-  server = await startServer({ env: { SLUICE_ADMIN_PASSWORD: ADMIN_PASSWORD, SLUICE_ARTIFACT_MAX_BYTES: "1024" } });
-  admin = apiClient(server.base);
-  await admin.auth.login.mutate({ username: "admin", password: ADMIN_PASSWORD });
+  ({ server, admin } = await startServerWithAdmin(ADMIN_PASSWORD, { env: { SLUICE_ARTIFACT_MAX_BYTES: "1024" } }));
   await admin.users.create.mutate({ username: "vera", password: "artifact test viewer", role: "viewer" });
   adminCookie = await sessionCookie("admin", ADMIN_PASSWORD);
 });
 
 afterAll(async () => {
   for (const agent of agents) await agent.stop();
-  await server?.stop();
-  if (server) removeStateDir(server.stateDir);
+  await stopServer(server);
 });
 
 /** A session cookie from a plain login request (the tRPC client proxy cannot carry extra methods). */

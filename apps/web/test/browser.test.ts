@@ -1,26 +1,24 @@
 // Drives Debian's Chromium through playwright-core against the built app: sign in, see nodes and a node's grids,
 // create a join token as admin, and fail to create one as a viewer.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { exampleInventory } from "@sluice/proto";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, removeStateDir, startServer } from "./support/server";
+import { startServerWithAdmin } from "./support/admin";
+import { launchBrowser, type OpenBrowser, signIn } from "./support/browser";
+import { type RunningServer, stopServer } from "./support/server";
 import { apiClient } from "./support/trpc";
 
 const ADMIN_PASSWORD = "browser test admin password";
 const VIEWER_PASSWORD = "browser test viewer password";
 
 let server: RunningServer;
-let profileDir: string;
-let browser: BrowserContext;
+let browser: OpenBrowser;
 let page: Page;
 
 beforeAll(async () => {
-  server = await startServer({ env: { SLUICE_ADMIN_PASSWORD: ADMIN_PASSWORD } });
-  const admin = apiClient(server.base);
-  await admin.auth.login.mutate({ username: "admin", password: ADMIN_PASSWORD });
+  const started = await startServerWithAdmin(ADMIN_PASSWORD);
+  server = started.server;
+  const { admin } = started;
   await admin.users.create.mutate({ username: "vera", password: VIEWER_PASSWORD, role: "viewer" });
   const { token } = await admin.tokens.create.mutate({ ttlMinutes: 5, description: "for browser-node" });
   const { nodeId, credential } = await apiClient(server.base).agent.join.mutate({ token, hostname: "browser-node" });
@@ -28,37 +26,14 @@ beforeAll(async () => {
   await apiClient(server.base, { bearer: credential, csrf: false }).agent.heartbeat.mutate({ inventory });
   await admin.allocation.allocate.mutate({ nodeId, app: "echo", version: "1", cores: 1, queues: 2 });
 
-  profileDir = mkdtempSync(join(tmpdir(), "sluice-chromium-"));
-  browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--headless",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
+  browser = await launchBrowser();
+  page = browser.page;
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  await server?.stop();
-  if (server) removeStateDir(server.stateDir);
+  await stopServer(server);
 });
-
-async function signIn(username: string, password: string) {
-  await page.goto(`${server.base}/login`);
-  await page.fill('input[name="username"]', username);
-  await page.fill('input[name="password"]', password);
-  await page.click('button[type="submit"]');
-  await page.waitForURL(`${server.base}/nodes`);
-}
 
 describe("dashboard in a browser", () => {
   it("sends a signed-out visitor to the login page and rejects a wrong password", async () => {
@@ -73,7 +48,7 @@ describe("dashboard in a browser", () => {
   });
 
   it("signs in and shows the nodes, then a node's queue and core grids with owners", async () => {
-    await signIn("admin", ADMIN_PASSWORD);
+    await signIn(page, server.base, "admin", ADMIN_PASSWORD);
     await page.getByTestId("nodes-table").getByText("browser-node").waitFor();
     const row = await page.getByTestId("nodes-table").locator("tbody tr").first().textContent();
     expect(row).toContain("ready");
@@ -109,7 +84,7 @@ describe("dashboard in a browser", () => {
   it("refuses a viewer who tries to create a join token", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(`${server.base}/login`);
-    await signIn("vera", VIEWER_PASSWORD);
+    await signIn(page, server.base, "vera", VIEWER_PASSWORD);
     expect(await page.getByTestId("current-user").textContent()).toBe("vera (viewer)");
     await page.goto(`${server.base}/settings`);
     await page.getByRole("button", { name: "Create join token" }).click();

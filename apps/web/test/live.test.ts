@@ -1,29 +1,27 @@
 // Live throughput end to end: a simulated agent (a real tRPC client with a real node credential) reports
 // counters every second to `next start`; Chromium shows them moving on /nodes (the node's Gbit/s cell and the
 // fleet chart) and on /nodes/[id] (the node chart); /api/metrics counts it all.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { exampleInventory } from "@sluice/proto";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, removeStateDir, startServer } from "./support/server";
+import { startServerWithAdmin } from "./support/admin";
+import { launchBrowser, type OpenBrowser, signIn } from "./support/browser";
+import { type RunningServer, stopServer } from "./support/server";
 import { apiClient } from "./support/trpc";
 
 const ADMIN_PASSWORD = "live test admin password";
 const GIGABIT = 125_000_000; // bytes per second of 1 Gbit/s
 
 let server: RunningServer;
-let profileDir: string;
-let browser: BrowserContext;
+let browser: OpenBrowser;
 let page: Page;
 let nodeId: string;
 let reporter: NodeJS.Timeout;
 
 beforeAll(async () => {
-  server = await startServer({ env: { SLUICE_ADMIN_PASSWORD: ADMIN_PASSWORD }, readyTimeoutMs: 90_000 });
-  const admin = apiClient(server.base);
-  await admin.auth.login.mutate({ username: "admin", password: ADMIN_PASSWORD });
+  const started = await startServerWithAdmin(ADMIN_PASSWORD, { readyTimeoutMs: 90_000 });
+  server = started.server;
+  const admin = started.admin;
   const { token } = await admin.tokens.create.mutate({ ttlMinutes: 5 });
   const joined = await apiClient(server.base).agent.join.mutate({ token, hostname: "live-node" });
   nodeId = joined.nodeId;
@@ -60,35 +58,16 @@ beforeAll(async () => {
   report();
   reporter = setInterval(report, 1000);
 
-  profileDir = mkdtempSync(join(tmpdir(), "sluice-chromium-"));
-  browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--headless",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  await page.goto(`${server.base}/login`);
-  await page.fill('input[name="username"]', "admin");
-  await page.fill('input[name="password"]', ADMIN_PASSWORD);
-  await page.click('button[type="submit"]');
-  await page.waitForURL(`${server.base}/nodes`);
+  browser = await launchBrowser();
+  page = browser.page;
+  await signIn(page, server.base, "admin", ADMIN_PASSWORD);
   // A server start, a join, an allocation and a browser launch on a busy 2-core machine: more than the default.
 }, 180_000);
 
 afterAll(async () => {
   clearInterval(reporter);
   await browser?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  await server?.stop();
-  if (server) removeStateDir(server.stateDir);
+  await stopServer(server);
 });
 
 /** Waits until the text (or attribute) read by `read` is a number, then until it differs from that first one. */

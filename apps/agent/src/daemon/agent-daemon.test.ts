@@ -12,6 +12,7 @@ import { readInstanceStats } from "@sluice/libos";
 import { createNetwork, type Network } from "@sluice/netns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestControlPlane } from "../../test-support/control-plane.js";
+import { udpEchoExchange } from "../../test-support/udp-exchange.js";
 import { parseExposition } from "../metrics/parse-exposition.js";
 import { statsFilePath } from "../stats/instance-counters.js";
 import { isAlive } from "../supervisor/proc.js";
@@ -21,21 +22,6 @@ const bin = fileURLToPath(new URL("../../bin/sluice.js", import.meta.url));
 const SLUICE_IP = "198.18.0.1";
 const RELAY_PORT = 18_080;
 const CONTROL_PLANE = `http://127.0.0.1:${RELAY_PORT}`;
-const UDP_CLIENT = `
-const dgram = require("node:dgram");
-const [target, port, count] = process.argv.slice(1);
-const socket = dgram.createSocket("udp4");
-let echoed = 0;
-let n = 0;
-const send = () => {
-  if (n === Number(count)) { console.log(JSON.stringify({ sent: n, echoed })); socket.close(); return; }
-  const payload = Buffer.from("sluice-" + n++);
-  const timer = setTimeout(send, 500);
-  socket.once("message", (msg) => { clearTimeout(timer); if (msg.equals(payload)) echoed++; send(); });
-  socket.send(payload, Number(port), target);
-};
-send();
-`;
 
 interface AgentProcess {
   child: ChildProcess;
@@ -89,12 +75,7 @@ describe("sluice agent against a real control plane", () => {
     JSON.parse(readFileSync(join(stateDir, "instances", id, "state.json"), "utf8")) as InstanceRecord;
   const reported = async (id: string) =>
     (await admin.allocation.listInstances({ nodeId })).find((i) => i.id === id)?.reportedState;
-  const exchange = async (count: number) => {
-    const out = await net.exec("peer", [process.execPath, "-e", UDP_CLIENT, SLUICE_IP, "7", String(count)], {
-      timeoutMs: 30_000,
-    });
-    return JSON.parse(out.stdout) as { sent: number; echoed: number };
-  };
+  const exchange = (count: number) => udpEchoExchange(net, "peer", SLUICE_IP, 7, count);
   const reportedTotal = (id: string, field: "rxPackets" | "txPackets") =>
     plane.samples.filter((s) => s.instanceId === id).reduce((sum, s) => sum + s[field], 0);
 

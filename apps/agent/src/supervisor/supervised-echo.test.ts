@@ -6,39 +6,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createNetwork, type Network } from "@sluice/netns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { udpEchoExchange } from "../../test-support/udp-exchange.js";
 import { sluiceAppSpec } from "./spec.js";
 import type { InstanceRecord } from "./state-store.js";
 import { Supervisor } from "./supervisor.js";
 
 const SLUICE_IP = "198.18.0.1";
-// Sends `count` datagrams one at a time and counts the byte-exact echoes.
-const UDP_CLIENT = `
-const dgram = require("node:dgram");
-const [target, port, count] = process.argv.slice(1);
-const socket = dgram.createSocket("udp4");
-let echoed = 0;
-let n = 0;
-const send = () => {
-  if (n === Number(count)) { console.log(JSON.stringify({ sent: n, echoed })); socket.close(); return; }
-  const payload = Buffer.from("sluice-" + n++);
-  const timer = setTimeout(send, 500);
-  socket.once("message", (msg) => { clearTimeout(timer); if (msg.equals(payload)) echoed++; send(); });
-  socket.send(payload, Number(port), target);
-};
-send();
-`;
 
 describe("a supervised sluice echo over xdp", () => {
   let net: Network;
   let stateDir: string;
   let supervisor: Supervisor;
 
-  const exchange = async (count: number) => {
-    const out = await net.exec("peer", [process.execPath, "-e", UDP_CLIENT, SLUICE_IP, "7", String(count)], {
-      timeoutMs: 30_000,
-    });
-    return JSON.parse(out.stdout) as { sent: number; echoed: number };
-  };
+  const exchange = (count: number) => udpEchoExchange(net, "peer", SLUICE_IP, 7, count);
 
   beforeAll(async () => {
     net = await createNetwork({ hosts: ["sluice", "peer"] });

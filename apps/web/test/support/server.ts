@@ -92,3 +92,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   return server;
 }
+
+/** Stops the server (if it started) and removes its state directory. */
+export async function stopServer(server: RunningServer | undefined): Promise<void> {
+  if (!server) return;
+  await server.stop();
+  removeStateDir(server.stateDir);
+}

@@ -10,7 +10,7 @@ using namespace sluice::test;
 namespace {
 
 /// TCP and UDP round trips between the pair's hosts, the second 200 of them counted.
-void expect_round_trips_allocate_nothing(SimPair& pair, std::uint16_t tcp_port, std::uint16_t udp_port) {
+void expect_round_trips_allocate_nothing(LibosPair& pair, std::uint16_t tcp_port, std::uint16_t udp_port) {
   auto& a = pair.a;
   auto& b = pair.b;
   auto [client, server] = pair.connect_tcp(tcp_port);

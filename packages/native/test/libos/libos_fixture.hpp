@@ -1,8 +1,11 @@
 #pragma once
-// Two LibOS instances on one simulated wire (the C++ way to build a pair; the C API has one LibOS
-// per process), the same pair on the kernel backend over loopback, and helpers to move bytes
-// through sgas.
+// Two LibOS instances that reach each other (the C++ way to build a pair; the C API has one LibOS
+// per process), on one simulated wire or on the kernel backend over loopback, and helpers to move
+// bytes through sgas.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -69,16 +72,70 @@ inline void append(std::vector<std::uint8_t>& out, const sl_sga_t& sga) {
 
 constexpr Duration kLong = Duration::seconds(30);  // virtual time: costs nothing when idle
 
-struct SimPair : ::testing::Test {
+/// The backends a pair of hosts can run on: the same scenarios hold on each.
+enum class Backend { kSim, kKernel };
+
+inline std::string backend_name(Backend backend) { return backend == Backend::kSim ? "sim" : "kernel"; }
+
+/// Two LibOS instances that reach each other: a connects, b listens. On the sim backend they
+/// share a simulated wire (named after the test, so tests never meet); on the kernel backend both
+/// sit on 127.0.0.1 in this process.
+struct LibosPair {
+  Backend backend = Backend::kSim;
   std::unique_ptr<libos::LibOS> a;
   std::unique_ptr<libos::LibOS> b;
   int listener = -1;  ///< b's listener from the last connect_tcp
-  std::string b_address = "198.18.0.2";  ///< where a reaches b
+  std::string a_address;  ///< where b sees a's connections come from
+  std::string b_address;  ///< where a reaches b
 
-  void SetUp() override {
-    const std::string wire = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    a = libos::open_libos(sim_host("198.18.0.1", wire));
-    b = libos::open_libos(sim_host("198.18.0.2", wire));
+  LibosPair() = default;
+  LibosPair(const LibosPair&) = delete;
+  LibosPair& operator=(const LibosPair&) = delete;
+  ~LibosPair() {
+    if (port_holder_ >= 0) ::close(port_holder_);
+  }
+
+  /// The pair factory: opens both hosts on `on`.
+  void open(Backend on, const std::string& wire) {
+    backend = on;
+    if (on == Backend::kSim) {
+      a_address = "198.18.0.1";
+      b_address = "198.18.0.2";
+      a = libos::open_libos(sim_host(a_address, wire));
+      b = libos::open_libos(sim_host(b_address, wire));
+    } else {
+      a_address = b_address = "127.0.0.1";
+      a = libos::open_libos(kernel_host());
+      b = libos::open_libos(kernel_host());
+    }
+  }
+
+  /// Port `n` (< 10) for this test: any port on a private sim wire, a per-process block on the
+  /// machine-wide loopback.
+  std::uint16_t port(std::uint16_t n) const {
+    return backend == Backend::kSim ? static_cast<std::uint16_t>(5000 + n) : loopback_port(n);
+  }
+
+  /// b's endpoint at port(n), as a addresses it.
+  libos::Endpoint b_endpoint(std::uint16_t n) const { return endpoint(b_address.c_str(), port(n)); }
+
+  /// The largest datagram a test sends: a sim frame carries one MTU; the kernel's loopback
+  /// carries one that spans two 4096-byte buffers.
+  std::size_t largest_datagram() const { return backend == Backend::kSim ? 1200 : 6000; }
+
+  /// A port on b where nothing listens, so a connect to it is refused. On loopback it is held
+  /// bound (but not listening) until the pair goes, so no other process takes it meanwhile.
+  std::uint16_t refusing_port() {
+    if (backend == Backend::kSim) return 4444;
+    port_holder_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    EXPECT_GE(port_holder_, 0);
+    sockaddr_in bound{};
+    bound.sin_family = AF_INET;
+    bound.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(port_holder_, reinterpret_cast<sockaddr*>(&bound), sizeof bound), 0);
+    socklen_t length = sizeof bound;
+    EXPECT_EQ(::getsockname(port_holder_, reinterpret_cast<sockaddr*>(&bound), &length), 0);
+    return ntohs(bound.sin_port);
   }
 
   /// Waits on `os` while the other host keeps running too, as it would in its own process: a
@@ -125,15 +182,29 @@ struct SimPair : ::testing::Test {
     }
     return out;
   }
+
+ private:
+  int port_holder_ = -1;
 };
 
-/// The same pair on the kernel backend: two LibOS instances in one process, both on 127.0.0.1.
-struct KernelPair : SimPair {
-  void SetUp() override {
-    b_address = "127.0.0.1";
-    a = libos::open_libos(kernel_host());
-    b = libos::open_libos(kernel_host());
-  }
+inline std::string current_test_name() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
+
+/// A pair on the sim backend, for the scenarios only the simulation can show.
+struct SimPair : ::testing::Test, LibosPair {
+  void SetUp() override { open(Backend::kSim, current_test_name()); }
 };
+
+/// A pair on the kernel backend, for what only the kernel does.
+struct KernelPair : ::testing::Test, LibosPair {
+  void SetUp() override { open(Backend::kKernel, current_test_name()); }
+};
+
+/// A pair on each backend in turn: the scenarios that must hold on all of them.
+struct EachBackendPair : ::testing::TestWithParam<Backend>, LibosPair {
+  void SetUp() override { open(GetParam(), current_test_name()); }
+};
+
+/// Names the instantiations `.../sim` and `.../kernel`.
+inline std::string backend_param_name(const ::testing::TestParamInfo<Backend>& info) { return backend_name(info.param); }
 
 }  // namespace sluice::test

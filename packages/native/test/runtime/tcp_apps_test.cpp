@@ -17,6 +17,7 @@
 #include "device/sim/sim_wire.hpp"
 #include "iface/frames.hpp"
 #include "runtime/stack_instance.hpp"
+#include "support/small_tcp_host.hpp"
 #include "wire/bytes.hpp"
 
 using namespace sluice;
@@ -26,24 +27,14 @@ using socket::tcp::TcpState;
 
 namespace {
 
-iface::InterfaceConfig config_for(const wire::MacAddress& mac, wire::Ipv4Address address) {
-  iface::InterfaceConfig config;
-  config.mac = mac;
-  config.address = address;
-  config.tcp_connections = 8;
-  config.tcp_buffer_pairs = 8;
-  config.tcp.time_wait = Duration::seconds(1);
-  return config;
-}
-
 /// A server app on one instance and a scripted client on another, over a lossy link.
 class AppBed {
  public:
   explicit AppBed(runtime::App& app) : wire_({.seed = 21}), app_(app) {
     server_ = std::make_unique<runtime::StackInstance>(wire_.attach({.name = "server", .mac = host_mac}),
-                                                       config_for(host_mac, host_ip));
+                                                       test::small_tcp_host(host_mac, host_ip));
     client_ = std::make_unique<runtime::StackInstance>(wire_.attach({.name = "client", .mac = peer_mac}),
-                                                       config_for(peer_mac, peer_ip));
+                                                       test::small_tcp_host(peer_mac, peer_ip));
     device::sim::LinkConfig link;
     link.delay = Duration::micros(100);
     link.drop = 0.02;

@@ -14,6 +14,7 @@
 #include "apps/tcp_stream_client.hpp"
 #include "device/sim/sim_wire.hpp"
 #include "runtime/stack_instance.hpp"
+#include "support/small_tcp_host.hpp"
 #include "iface/frames.hpp"
 #include "util/error.hpp"
 
@@ -22,22 +23,12 @@ using namespace sluice::testing;
 
 namespace {
 
-iface::InterfaceConfig config_for(const wire::MacAddress& mac, wire::Ipv4Address address) {
-  iface::InterfaceConfig config;
-  config.mac = mac;
-  config.address = address;
-  config.tcp_connections = 8;
-  config.tcp_buffer_pairs = 8;
-  config.tcp.time_wait = Duration::seconds(1);
-  return config;
-}
-
 /// A server app and a client app, each on its own instance, stepped together in simulated time
 /// until the client says it is done.
 void run_pair(runtime::App& server_app, runtime::App& client_app, const std::atomic<bool>& done, double drop) {
   device::sim::SimWire wire({.seed = 5});
-  runtime::StackInstance server(wire.attach({.name = "server", .mac = host_mac}), config_for(host_mac, host_ip));
-  runtime::StackInstance client(wire.attach({.name = "client", .mac = peer_mac}), config_for(peer_mac, peer_ip));
+  runtime::StackInstance server(wire.attach({.name = "server", .mac = host_mac}), test::small_tcp_host(host_mac, host_ip));
+  runtime::StackInstance client(wire.attach({.name = "client", .mac = peer_mac}), test::small_tcp_host(peer_mac, peer_ip));
   device::sim::LinkConfig link;
   link.delay = Duration::micros(50);
   link.drop = drop;

@@ -4,10 +4,8 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import { type FormEvent, useState } from "react";
 import { describeError, useTRPC } from "../trpc";
-
-export function FieldError({ messages }: { messages: string[] | undefined }) {
-  return messages ? <span className="error">{messages.join(", ")}</span> : null;
-}
+import { LabelledInput } from "./field";
+import { CoresAndQueues, SmtSharingCheckbox } from "./placement-fields";
 
 export function AllocateForm({ nodeId, nics }: { nodeId: string; nics: string[] }) {
   const trpc = useTRPC();
@@ -40,26 +38,23 @@ export function AllocateForm({ nodeId, nics }: { nodeId: string; nics: string[] 
 
   return (
     <form className="row" onSubmit={submit}>
-      <label>
-        App
-        <input name="app" value={form.app} onChange={set("app")} />
-        <FieldError messages={errors.fields.app} />
-      </label>
-      <label>
-        Version
-        <input name="version" value={form.version} onChange={set("version")} size={8} />
-        <FieldError messages={errors.fields.version} />
-      </label>
-      <label>
-        Cores
-        <input name="cores" type="number" min={0} value={form.cores} onChange={set("cores")} size={4} />
-        <FieldError messages={errors.fields.cores} />
-      </label>
-      <label>
-        Queues
-        <input name="queues" type="number" min={0} value={form.queues} onChange={set("queues")} size={4} />
-        <FieldError messages={errors.fields.queues} />
-      </label>
+      <LabelledInput label="App" name="app" value={form.app} onChange={set("app")} messages={errors.fields.app} />
+      <LabelledInput
+        label="Version"
+        name="version"
+        value={form.version}
+        onChange={set("version")}
+        size={8}
+        messages={errors.fields.version}
+      />
+      <CoresAndQueues
+        cores={form.cores}
+        queues={form.queues}
+        onCores={set("cores")}
+        onQueues={set("queues")}
+        messages={{ cores: errors.fields.cores, queues: errors.fields.queues }}
+        size={4}
+      />
       <label>
         NIC
         <select name="nic" value={form.nic} onChange={set("nic")}>
@@ -69,16 +64,10 @@ export function AllocateForm({ nodeId, nics }: { nodeId: string; nics: string[] 
           ))}
         </select>
       </label>
-      <label>
-        <span>
-          <input
-            type="checkbox"
-            checked={form.allowSmtSharing}
-            onChange={(event) => setForm({ ...form, allowSmtSharing: event.target.checked })}
-          />{" "}
-          allow SMT sharing
-        </span>
-      </label>
+      <SmtSharingCheckbox
+        checked={form.allowSmtSharing}
+        onChange={(allowSmtSharing) => setForm({ ...form, allowSmtSharing })}
+      />
       <button type="submit" disabled={allocate.isPending}>
         Allocate
       </button>

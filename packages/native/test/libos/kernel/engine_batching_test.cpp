@@ -191,10 +191,8 @@ TEST_P(KernelEngineAllocation, UdpEchoInSteadyStateDoesNotAllocate) {
 TEST_P(KernelEngineAllocation, TcpEchoInSteadyStateDoesNotAllocate) {
   Engine engine(config_for(GetParam()));
   Driver driver(engine);
-  const int listener = engine_listener();
-  const int peer = peer_connect(local_of(listener));
+  const auto [listener, peer, connection] = connect_kernel_peer(engine, driver, 9);
   ASSERT_GE(peer, 0);
-  const int connection = engine_accept_one(engine, driver, listener, 9);
   ASSERT_EQ(engine.recv(connection, 1, Mode::stream), 0);
   std::atomic<bool> stop{false};
   std::thread echo([&] { kernel_echo(peer, false, stop); });

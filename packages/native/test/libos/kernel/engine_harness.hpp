@@ -202,6 +202,24 @@ inline int engine_accept_one(Engine& engine, Driver& driver, int listener, std::
   return accepted.result;
 }
 
+/// A loopback TCP connection from a kernel peer to an engine-side listener.
+struct KernelPeerConnection {
+  int listener = -1;    ///< the engine's listening socket
+  int peer = -1;        ///< the kernel peer's blocking socket (-1 when it could not connect)
+  int connection = -1;  ///< the engine's side, accepted through the engine
+};
+
+/// Opens an engine listener, connects a kernel peer to it and accepts that connection through
+/// the engine (single shot, `accept_token`): the set-up most TCP tests share.
+inline KernelPeerConnection connect_kernel_peer(Engine& engine, Driver& driver, std::uint64_t accept_token = 1) {
+  KernelPeerConnection c;
+  c.listener = engine_listener();
+  c.peer = peer_connect(local_of(c.listener));
+  EXPECT_GE(c.peer, 0) << "the kernel peer could not connect";
+  if (c.peer >= 0) c.connection = engine_accept_one(engine, driver, c.listener, accept_token);
+  return c;
+}
+
 /// Closes `fd` through the engine and waits for the close to complete.
 inline void engine_close(Engine& engine, Driver& driver, int fd, std::uint64_t token) {
   ASSERT_EQ(engine.close(fd, token), 0);

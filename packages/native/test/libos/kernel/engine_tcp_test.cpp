@@ -13,11 +13,14 @@
 namespace sluice::test::uring {
 namespace {
 
-class EngineTcp : public ::testing::TestWithParam<bool> {};
+/// Each test gets an engine, with multishot on or forced off, and its driver.
+class EngineTcp : public ::testing::TestWithParam<bool> {
+ protected:
+  Engine engine{config_for(GetParam())};
+  Driver driver{engine};
+};
 
 TEST_P(EngineTcp, ConnectAndStreamAcceptBothThroughTheEngine) {
-  Engine engine(config_for(GetParam()));
-  Driver driver(engine);
   const int listener = engine_listener();
   const sockaddr_in server = local_of(listener);
   ASSERT_EQ(engine.accept(listener, 1, Mode::stream), 0);
@@ -77,8 +80,6 @@ TEST_P(EngineTcp, ConnectAndStreamAcceptBothThroughTheEngine) {
 }
 
 TEST_P(EngineTcp, EchoesFourMebibytesByteExactAgainstAKernelPeer) {
-  Engine engine(config_for(GetParam()));
-  Driver driver(engine);
   const int listener = engine_listener();
   const sockaddr_in server = local_of(listener);
   const auto sent = pattern(4u << 20, 7);
@@ -140,12 +141,8 @@ TEST_P(EngineTcp, EchoesFourMebibytesByteExactAgainstAKernelPeer) {
 }
 
 TEST_P(EngineTcp, SendsQueuedOnOneSocketArriveWholeAndInOrder) {
-  Engine engine(config_for(GetParam()));
-  Driver driver(engine);
-  const int listener = engine_listener();
-  const int peer = peer_connect(local_of(listener));
+  const auto [listener, peer, connection] = connect_kernel_peer(engine, driver);
   ASSERT_GE(peer, 0);
-  const int connection = engine_accept_one(engine, driver, listener, 1);
 
   // 16 x 256 KiB is far more than the socket buffers hold, so the kernel sends short and the engine
   // must resume each send before starting the next.
@@ -173,12 +170,8 @@ TEST_P(EngineTcp, SendsQueuedOnOneSocketArriveWholeAndInOrder) {
 }
 
 TEST_P(EngineTcp, PeerResetCompletesTheReceiveWithEconnreset) {
-  Engine engine(config_for(GetParam()));
-  Driver driver(engine);
-  const int listener = engine_listener();
-  const int peer = peer_connect(local_of(listener));
+  const auto [listener, peer, connection] = connect_kernel_peer(engine, driver);
   ASSERT_GE(peer, 0);
-  const int connection = engine_accept_one(engine, driver, listener, 1);
   ASSERT_EQ(engine.recv(connection, 2, Mode::stream), 0);
   std::array<Completion, 4> out{};
   EXPECT_EQ(engine.poll(out), 0u);  // armed, nothing to read yet
@@ -197,12 +190,8 @@ TEST_P(EngineTcp, PeerResetCompletesTheReceiveWithEconnreset) {
 }
 
 TEST_P(EngineTcp, PeerCloseEndsTheStreamWithZeroAfterTheData) {
-  Engine engine(config_for(GetParam()));
-  Driver driver(engine);
-  const int listener = engine_listener();
-  const int peer = peer_connect(local_of(listener));
+  const auto [listener, peer, connection] = connect_kernel_peer(engine, driver);
   ASSERT_GE(peer, 0);
-  const int connection = engine_accept_one(engine, driver, listener, 1);
   const auto bytes = pattern(3000, 9);
   ASSERT_TRUE(write_all(peer, bytes));
   ::close(peer);
@@ -224,8 +213,6 @@ TEST_P(EngineTcp, PeerCloseEndsTheStreamWithZeroAfterTheData) {
 }
 
 TEST_P(EngineTcp, ConnectToAPortNobodyListensOnIsRefused) {
-  Engine engine(config_for(GetParam()));
-  Driver driver(engine);
   // Bound but not listening: the port stays ours, and a SYN to it is answered with RST.
   const int bound = libos::kernel::open_socket(Transport::tcp);
   ASSERT_EQ(libos::kernel::bind_socket(bound, loopback()), 0);
@@ -237,12 +224,8 @@ TEST_P(EngineTcp, ConnectToAPortNobodyListensOnIsRefused) {
 }
 
 TEST_P(EngineTcp, CloseCancelsEverythingPendingOnTheSocket) {
-  Engine engine(config_for(GetParam()));
-  Driver driver(engine);
-  const int listener = engine_listener();
-  const int peer = peer_connect(local_of(listener));  // never reads: sends pile up
+  const auto [listener, peer, connection] = connect_kernel_peer(engine, driver);  // the peer never reads: sends pile up
   ASSERT_GE(peer, 0);
-  const int connection = engine_accept_one(engine, driver, listener, 1);
   ASSERT_EQ(engine.recv(connection, 2, Mode::stream), 0);
   const auto big = pattern(1u << 20, 5);
   constexpr int kSends = 8;  // 8 MiB: most of it cannot leave while the peer does not read
@@ -283,8 +266,6 @@ TEST_P(EngineTcp, CloseCancelsEverythingPendingOnTheSocket) {
 }
 
 TEST_P(EngineTcp, OneStreamAcceptTakesManyConnections) {
-  Engine engine(config_for(GetParam()));
-  Driver driver(engine);
   const int listener = engine_listener();
   ASSERT_EQ(engine.accept(listener, 1, Mode::stream), 0);
   engine.submit();
@@ -315,12 +296,8 @@ TEST_P(EngineTcp, OneStreamAcceptTakesManyConnections) {
 }
 
 TEST_P(EngineTcp, AOnceReceiveCompletesOnceAndFreesItsSlot) {
-  Engine engine(config_for(GetParam()));
-  Driver driver(engine);
-  const int listener = engine_listener();
-  const int peer = peer_connect(local_of(listener));
+  const auto [listener, peer, connection] = connect_kernel_peer(engine, driver);
   ASSERT_GE(peer, 0);
-  const int connection = engine_accept_one(engine, driver, listener, 1);
   const auto bytes = pattern(500, 2);
   ASSERT_TRUE(write_all(peer, bytes));
   ASSERT_EQ(engine.recv(connection, 2, Mode::once), 0);
@@ -337,12 +314,8 @@ TEST_P(EngineTcp, AOnceReceiveCompletesOnceAndFreesItsSlot) {
 }
 
 TEST_P(EngineTcp, ShutdownForWritingSendsEndOfStreamAndKeepsReceiving) {
-  Engine engine(config_for(GetParam()));
-  Driver driver(engine);
-  const int listener = engine_listener();
-  const int peer = peer_connect(local_of(listener));
+  const auto [listener, peer, connection] = connect_kernel_peer(engine, driver);
   ASSERT_GE(peer, 0);
-  const int connection = engine_accept_one(engine, driver, listener, 1);
   ASSERT_EQ(engine.shutdown(connection, SHUT_WR, 2), 0);
   const Completion shut = driver.of(2);
   EXPECT_EQ(shut.op, Op::shutdown);

@@ -2,7 +2,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
-import { FieldError } from "../../../../src/client/components/allocate-form";
+import { LabelledInput } from "../../../../src/client/components/field";
 import { describeError, useTRPC } from "../../../../src/client/trpc";
 
 export function CreateAppForm() {
@@ -25,11 +25,13 @@ export function CreateAppForm() {
   }
   return (
     <form className="row" onSubmit={submit}>
-      <label>
-        Name
-        <input name="app-name" value={name} onChange={(event) => setName(event.target.value)} />
-        <FieldError messages={errors.fields.name} />
-      </label>
+      <LabelledInput
+        label="Name"
+        name="app-name"
+        value={name}
+        onChange={(event) => setName(event.target.value)}
+        messages={errors.fields.name}
+      />
       <button type="submit" disabled={create.isPending}>
         Create app
       </button>

@@ -1,7 +1,8 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { FieldError } from "../../../../src/client/components/allocate-form";
+import { FieldError, LabelledInput } from "../../../../src/client/components/field";
+import { CoresAndQueues, SmtSharingCheckbox } from "../../../../src/client/components/placement-fields";
 import { describeError, useTRPC } from "../../../../src/client/trpc";
 
 const BUILTINS = ["echo", "sockperf", "sink", "kv", "http"] as const;
@@ -81,11 +82,14 @@ export function VersionForm({ appId }: { appId: number }) {
 
   return (
     <form className="row" onSubmit={submit} data-testid="version-form">
-      <label>
-        Version
-        <input name="version" value={form.version} onChange={set("version")} size={8} />
-        <FieldError messages={errors.fields.version} />
-      </label>
+      <LabelledInput
+        label="Version"
+        name="version"
+        value={form.version}
+        onChange={set("version")}
+        size={8}
+        messages={errors.fields.version}
+      />
       <label>
         Artifact
         <select name="artifact-kind" value={form.artifactKind} onChange={set("artifactKind")}>
@@ -150,42 +154,32 @@ export function VersionForm({ appId }: { appId: number }) {
         <textarea name="config" value={form.config} onChange={set("config")} rows={2} cols={24} />
         <FieldError messages={configError ? [configError] : errors.fields.config} />
       </label>
-      <label>
-        Instances per node
-        <input
-          name="instances-per-node"
-          type="number"
-          min={1}
-          value={form.instancesPerNode}
-          onChange={set("instancesPerNode")}
-          size={3}
-        />
-        <FieldError messages={errors.fields.placement} />
-      </label>
+      <LabelledInput
+        label="Instances per node"
+        name="instances-per-node"
+        type="number"
+        min={1}
+        value={form.instancesPerNode}
+        onChange={set("instancesPerNode")}
+        size={3}
+        messages={errors.fields.placement}
+      />
       <label>
         Nodes (comma-separated, empty = all ready)
         <input name="node-names" value={form.nodeNames} onChange={set("nodeNames")} />
       </label>
-      <label>
-        Cores
-        <input name="cores" type="number" min={0} value={form.cores} onChange={set("cores")} size={3} />
-        <FieldError messages={errors.fields.coresPerInstance} />
-      </label>
-      <label>
-        Queues
-        <input name="queues" type="number" min={0} value={form.queues} onChange={set("queues")} size={3} />
-        <FieldError messages={errors.fields.queuesPerInstance} />
-      </label>
-      <label>
-        <span>
-          <input
-            type="checkbox"
-            checked={form.allowSmtSharing}
-            onChange={(event) => setForm({ ...form, allowSmtSharing: event.target.checked })}
-          />{" "}
-          allow SMT sharing
-        </span>
-      </label>
+      <CoresAndQueues
+        cores={form.cores}
+        queues={form.queues}
+        onCores={set("cores")}
+        onQueues={set("queues")}
+        messages={{ cores: errors.fields.coresPerInstance, queues: errors.fields.queuesPerInstance }}
+        size={3}
+      />
+      <SmtSharingCheckbox
+        checked={form.allowSmtSharing}
+        onChange={(allowSmtSharing) => setForm({ ...form, allowSmtSharing })}
+      />
       <button type="submit" disabled={create.isPending}>
         Create version
       </button>
