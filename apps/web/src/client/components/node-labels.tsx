@@ -4,7 +4,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { describeError, useTRPC } from "../trpc";
-import { FieldError } from "./allocate-form";
+import { FieldError } from "./field";
 
 const asText = (labels: Record<string, string>) =>
   Object.entries(labels)
