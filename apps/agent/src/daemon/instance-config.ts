@@ -123,7 +123,9 @@ function instanceFlags(
   if (queues.length > 1) {
     // `sluice run --queues`: one shared-nothing stack instance per queue, each pinned to its core.
     if (!multiQueue) {
-      throw new InstanceConfigError(`${what} binds one queue; this instance owns ${queues.length} (${queues.join(",")})`);
+      throw new InstanceConfigError(
+        `${what} binds one queue; this instance owns ${queues.length} (${queues.join(",")})`,
+      );
     }
     if (cores.length !== queues.length) {
       throw new InstanceConfigError(
