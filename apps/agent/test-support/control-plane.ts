@@ -138,6 +138,8 @@ export class TestControlPlane {
       cookies: { set: () => {}, clear: () => {} },
       live: this.liveService(),
       telemetry: this.telemetry,
+      // Like the HTTP side's context (no runtime given): every agent call asks the database.
+      agents: new AgentRuntime({ db: this.handle.db, uncached: true }),
     };
     return createCaller(context);
   }
