@@ -4,7 +4,7 @@
 // client namespace on CPU 1; the server runs on CPU 0.
 import { fileURLToPath } from "node:url";
 import type { Network } from "@sluice/netns";
-import { progress, sluiceBench } from "./harness.js";
+import { progress, sluiceBench, sluiceBin } from "./harness.js";
 
 export interface EchoRun {
   server: string;
