@@ -32,6 +32,7 @@ export {
   type DriverOptions,
   Libos,
   type LibosConfig,
+  type LibosCounters,
   type Opcode,
   type QResult,
   type QToken,
