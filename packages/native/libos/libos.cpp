@@ -35,7 +35,10 @@ LibOS::LibOS(std::unique_ptr<Provider> provider, const LibosConfig& config)
   ready_.reserve(config.libos.max_queues);
   parked_.reserve(config.libos.max_queues);
   scratch_.reserve(config.libos.max_queues);
-  if (buffers_.frame_slots() > 0) frame_push_.assign(provider_->frame_count(), kNoSlot);
+  if (buffers_.frame_slots() > 0) {
+    frame_push_.assign(provider_->frame_count(), kNoSlot);
+    reclaimed_.resize(64);
+  }
   if (provider_->wait_fd() < 0) {
     idle_fd_ = ::eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
     if (idle_fd_ < 0) throw_errno(errno, "cannot create the LibOS eventfd");

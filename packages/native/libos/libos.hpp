@@ -164,6 +164,8 @@ class LibOS {
   std::vector<std::uint32_t> parked_;    ///< UDP queues waiting for a datagram
   std::vector<std::uint32_t> scratch_;   ///< parked_ being retried
   std::vector<std::uint32_t> frame_push_;  ///< device frame index -> zero-copy push in flight, kNoSlot
+  std::uint32_t frame_pushes_in_flight_ = 0;  ///< entries of frame_push_ set: reclaim only then
+  std::vector<device::Frame> reclaimed_;       ///< reclaim_frames' batch, sized once
   OperationList completed_;
   std::uint32_t completed_this_poll_ = 0;
   int idle_fd_ = -1;  ///< an always-readable eventfd for providers without a wait descriptor

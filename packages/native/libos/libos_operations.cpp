@@ -158,24 +158,25 @@ bool LibOS::send_udp_frame(Queue& queue, std::uint32_t slot, const sl_sga_t& sga
   ++counters_.udp_pushes_zero_copy;
   operations_.at(slot).result.ret = rc;  // reported when the device is done with the frame
   frame_push_[provider_->frame_index(frame)] = slot;
+  ++frame_pushes_in_flight_;
   return true;
 }
 
 void LibOS::reclaim_frames() {
-  device::Frame done[64];
   std::size_t n = 0;
   do {
-    n = provider_->reclaim_frames(done);
+    n = provider_->reclaim_frames(reclaimed_);
     for (std::size_t i = 0; i < n; ++i) {
-      const std::uint32_t index = provider_->frame_index(done[i]);
+      const std::uint32_t index = provider_->frame_index(reclaimed_[i]);
       if (index >= frame_push_.size() || frame_push_[index] == kNoSlot) continue;
       const std::uint32_t slot = frame_push_[index];
       frame_push_[index] = kNoSlot;
+      --frame_pushes_in_flight_;
       Operation& op = operations_.at(slot);
       buffers_.return_to_app(op.result.value.sga);
       complete(slot, op.result.ret);
     }
-  } while (n == std::size(done));
+  } while (n == reclaimed_.size() && frame_pushes_in_flight_ > 0);
 }
 
 sl_qtoken_t LibOS::push(int qd, const sl_sga_t& sga) {
@@ -469,7 +470,7 @@ int LibOS::poll(std::size_t budget) {
   }
   ready_.clear();
   provider_->end_poll(now);
-  if (!frame_push_.empty()) reclaim_frames();
+  if (frame_pushes_in_flight_ > 0) reclaim_frames();
   // Events raised by timers or by our own sends are picked up next time, and keep the loop awake.
   while (provider_->next_event(event)) handle_event(event);
   return static_cast<int>(completed_this_poll_);
