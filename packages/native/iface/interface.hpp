@@ -134,6 +134,7 @@ class Interface {
   const socket::tcp::Connection* tcp_connection(int id) const;
   socket::tcp::TcpState tcp_state(int id) const;
   const TcpStackCounters& tcp_counters() const { return tcp_counters_; }
+  const TcpRttHistogram& tcp_rtt_histogram() const { return tcp_rtt_; }
   /// Connection slots in use (TIME-WAIT included) and buffer pairs free, for leak checks.
   std::size_t tcp_connections_in_use() const { return tcp_.in_use(); }
   std::size_t tcp_buffers_available() const { return tcp_.buffers().available(); }
@@ -209,6 +210,8 @@ class Interface {
                       const socket::tcp::SegmentOut& segment) override;
     void on_event(socket::tcp::Connection& connection, socket::tcp::TcpEventKind kind, int error) override;
     void on_state_change(socket::tcp::Connection& connection, socket::tcp::TcpState from) override;
+    void on_retransmission(const socket::tcp::Connection& connection, std::size_t bytes) override;
+    void on_rtt_sample(const socket::tcp::Connection& connection, Duration rtt) override;
 
    private:
     Interface& owner_;
@@ -259,6 +262,7 @@ class Interface {
   socket::tcp::IdQueue tcp_flushes_;  ///< connection ids with a window update waiting for a time
   TokenBucket tcp_resets_;
   TcpStackCounters tcp_counters_;
+  TcpRttHistogram tcp_rtt_;
   /// Segments to our own address wait here, so a connection never re-enters itself.
   std::vector<device::Frame> tcp_loopback_;
   std::size_t tcp_loopback_head_ = 0;

@@ -191,7 +191,26 @@ void Interface::TcpSink::on_event(Connection& connection, TcpEventKind kind, int
   if (slot.app_owned) owner_.queue_tcp_event(connection.id(), kind);
 }
 
+namespace {
+// Counted as open from the handshake's end until TIME-WAIT or CLOSED: what an operator means by a
+// connection being served.
+bool counts_as_open(TcpState state) {
+  return socket::tcp::is_synchronized(state) && state != TcpState::time_wait;
+}
+}  // namespace
+
+void Interface::TcpSink::on_retransmission(const Connection&, std::size_t bytes) {
+  owner_.tcp_counters_.segments_retransmitted += 1;
+  owner_.tcp_counters_.bytes_retransmitted += bytes;
+}
+
+void Interface::TcpSink::on_rtt_sample(const Connection&, Duration rtt) { owner_.tcp_rtt_.add(rtt); }
+
 void Interface::TcpSink::on_state_change(Connection& connection, TcpState from) {
+  const bool was_open = counts_as_open(from);
+  const bool is_open = counts_as_open(connection.state());
+  if (is_open && !was_open) owner_.tcp_counters_.connections_open += 1;
+  if (was_open && !is_open) owner_.tcp_counters_.connections_open -= 1;
   socket::tcp::TcpSlot& slot = owner_.tcp_.slot(connection.id());
   if (slot.listener < 0 || from != TcpState::syn_received) return;
   socket::tcp::TcpListener* listener = owner_.tcp_.listener(slot.listener);

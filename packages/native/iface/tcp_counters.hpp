@@ -1,6 +1,10 @@
 #pragma once
 // Stack-wide TCP counters (each connection also has its own), written only by the owner thread.
+#include <array>
+#include <cstddef>
 #include <cstdint>
+
+#include "util/time.hpp"
 
 namespace sluice::iface {
 
@@ -28,6 +32,32 @@ struct TcpStackCounters {
   std::uint64_t tx_segments = 0;
   std::uint64_t tx_no_frame = 0;             ///< a connection's segment found no frame; it retries
   std::uint64_t loopback_dropped = 0;        ///< segments to our own address beyond the loopback queue
+  std::uint64_t segments_retransmitted = 0;  ///< by every connection, closed ones included
+  std::uint64_t bytes_retransmitted = 0;
+  std::uint64_t connections_open = 0;        ///< a gauge: synchronized connections not yet in TIME-WAIT or CLOSED
+};
+
+/// Round-trip times measured by every connection, in power-of-two microsecond buckets, so an agent
+/// can publish a histogram without the data path keeping samples. Bucket i counts samples above
+/// the previous bound up to upper_bound_us(i); the last bucket has no upper bound.
+struct TcpRttHistogram {
+  static constexpr std::size_t kFirstBoundLog2 = 3;  // 8 us: below what a veth round trip takes
+  static constexpr std::size_t kBuckets = 19;        // up to 2^20 us (about a second), then the rest
+
+  std::array<std::uint64_t, kBuckets> counts{};
+  std::uint64_t sum_us = 0;  ///< of every sample, so a reader can tell the mean
+
+  static constexpr std::uint64_t upper_bound_us(std::size_t bucket) {
+    return bucket + 1 >= kBuckets ? ~std::uint64_t{0} : std::uint64_t{1} << (kFirstBoundLog2 + bucket);
+  }
+
+  void add(Duration rtt) {
+    const std::uint64_t us = rtt.nanos / 1000;
+    std::size_t bucket = 0;
+    while (bucket + 1 < kBuckets && us > upper_bound_us(bucket)) bucket += 1;
+    counts[bucket] += 1;
+    sum_us += us;
+  }
 };
 
 }  // namespace sluice::iface

@@ -101,6 +101,20 @@ void add_tcp_counters(CounterTable& table, const iface::TcpStackCounters& c) {
   SLUICE_COUNTER(g, c, tx_segments);
   SLUICE_COUNTER(g, c, tx_no_frame);
   SLUICE_COUNTER(g, c, loopback_dropped);
+  SLUICE_COUNTER(g, c, segments_retransmitted);
+  SLUICE_COUNTER(g, c, bytes_retransmitted);
+  SLUICE_COUNTER(g, c, connections_open);
+}
+
+// Group tcp_rtt_us, one counter per bucket named by its upper bound (le_8, le_16, ..., le_inf; not
+// cumulative), then the sum of all samples in microseconds.
+void add_tcp_rtt_counters(CounterTable& table, const iface::TcpRttHistogram& histogram) {
+  for (std::size_t bucket = 0; bucket < iface::TcpRttHistogram::kBuckets; ++bucket) {
+    const bool last = bucket + 1 == iface::TcpRttHistogram::kBuckets;
+    std::string name = last ? "le_inf" : "le_" + std::to_string(iface::TcpRttHistogram::upper_bound_us(bucket));
+    table.add("tcp_rtt_us", std::move(name), histogram.counts[bucket]);
+  }
+  table.add("tcp_rtt_us", "sum", histogram.sum_us);
 }
 
 void add_loop_counters(CounterTable& table, const StackInstance& instance) {
@@ -120,6 +134,7 @@ void add_instance_counters(CounterTable& table, const StackInstance& instance) {
   add_device_counters(table, instance.device().counters());
   add_interface_counters(table, instance.interface().counters());
   add_tcp_counters(table, instance.interface().tcp_counters());
+  add_tcp_rtt_counters(table, instance.interface().tcp_rtt_histogram());
   add_loop_counters(table, instance);
 }
 

@@ -3,7 +3,7 @@
 // NIC and queue (so per-app and per-queue views are one `sum by` away), plus per-node totals.
 import type { InstanceCounters } from "../stats/sampler.js";
 import type { InstanceRecord, InstanceState } from "../supervisor/state-store.js";
-import type { MetricFamily, MetricSample } from "./exposition.js";
+import { histogramSamples, type MetricFamily, type MetricSample } from "./exposition.js";
 
 export interface AgentSnapshot {
   node: string;
@@ -147,6 +147,21 @@ export function agentMetrics(snapshot: AgentSnapshot): MetricFamily[] {
       help: "TCP connections open now.",
       type: "gauge",
       samples: perInstance((c) => c.totals.connections),
+    },
+    {
+      name: "sluice_instance_tcp_rtt_seconds",
+      help: "Round-trip times the instance's TCP stack measured (RFC 6298 / RFC 7323 samples).",
+      type: "histogram",
+      samples: snapshot.counters.flatMap((c) =>
+        c.totals.rtt
+          ? histogramSamples(
+              instanceLabels(c.record),
+              c.totals.rtt.upperBoundsUs.map((us) => us / 1e6),
+              c.totals.rtt.counts,
+              c.totals.rtt.sumUs / 1e6,
+            )
+          : [],
+      ),
     },
     counter(
       "sluice_app_rx_packets_total",

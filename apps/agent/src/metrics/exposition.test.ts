@@ -2,7 +2,7 @@
 // would refuse (so a passing parse in the agent test means something).
 import { describe, expect, it } from "vitest";
 import { agentMetrics } from "./agent-metrics.js";
-import { renderExposition } from "./exposition.js";
+import { histogramSamples, renderExposition } from "./exposition.js";
 import { parseExposition } from "./parse-exposition.js";
 
 describe("Prometheus exposition", () => {
@@ -25,6 +25,30 @@ describe("Prometheus exposition", () => {
     expect(() => renderExposition([{ name: "bad", help: "", type: "counter", samples: [] }])).toThrow(
       "counter bad must end in _total",
     );
+  });
+
+  it("writes histograms as cumulative buckets ending at +Inf with _sum and _count", () => {
+    const text = renderExposition([
+      {
+        name: "rtt_seconds",
+        help: "h",
+        type: "histogram",
+        samples: histogramSamples({ app: "kv" }, [0.001, 0.002, Number.POSITIVE_INFINITY], [3, 0, 2], 0.5),
+      },
+    ]);
+    expect(text).toBe(
+      [
+        "# HELP rtt_seconds h",
+        "# TYPE rtt_seconds histogram",
+        'rtt_seconds_bucket{app="kv",le="0.001"} 3',
+        'rtt_seconds_bucket{app="kv",le="0.002"} 3',
+        'rtt_seconds_bucket{app="kv",le="+Inf"} 5',
+        'rtt_seconds_sum{app="kv"} 0.5',
+        'rtt_seconds_count{app="kv"} 5',
+        "",
+      ].join("\n"),
+    );
+    expect(parseExposition(text).get("rtt_seconds")?.samples).toHaveLength(5);
   });
 
   it("parses the agent's families with no instances", () => {
@@ -63,6 +87,18 @@ describe("Prometheus exposition", () => {
     ["a value that is not a number", "# HELP a x\n# TYPE a gauge\na one\n", "bad value"],
     ["an unknown type", "# HELP a x\n# TYPE a gauges\n", "unknown type"],
     ["an unterminated label", '# HELP a x\n# TYPE a gauge\na{l="1} 1\n', "unterminated"],
+    [
+      "a histogram whose buckets go down",
+      '# HELP h x\n# TYPE h histogram\nh_bucket{le="1"} 3\nh_bucket{le="+Inf"} 2\nh_sum 1\nh_count 2\n',
+      "not cumulative",
+    ],
+    ["a histogram without +Inf", '# HELP h x\n# TYPE h histogram\nh_bucket{le="1"} 3\nh_sum 1\nh_count 3\n', "no +Inf"],
+    [
+      "a histogram whose count disagrees",
+      '# HELP h x\n# TYPE h histogram\nh_bucket{le="+Inf"} 3\nh_sum 1\nh_count 4\n',
+      "differs from _count",
+    ],
+    ["a histogram bucket without le", "# HELP h x\n# TYPE h histogram\nh_bucket 3\n", "without an le"],
   ])("refuses %s", (_name, text, message) => {
     expect(() => parseExposition(text)).toThrow(message);
   });

@@ -1,6 +1,7 @@
 // A strict reader of the Prometheus text format, for checking what the agent serves: every sample
 // belongs to a family announced by HELP and TYPE before it, names and labels are well-formed, label
-// values are properly escaped, no series repeats, counters end in _total and are never negative.
+// values are properly escaped, no series repeats, counters end in _total and are never negative,
+// histogram buckets carry le, are cumulative, end at +Inf and agree with _count.
 export interface ParsedSample {
   name: string;
   labels: Record<string, string>;
@@ -103,7 +104,9 @@ export function parseExposition(text: string): Map<string, ParsedFamily> {
     const nameMatch = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line);
     if (!nameMatch) throw new ExpositionError(lineNumber, `bad sample line "${line}"`);
     const name = nameMatch[0];
-    if (!current || current.name !== name || !current.type) {
+    const histogramSeries = current?.type === "histogram" && /_(bucket|sum|count)$/.test(name);
+    const familyName = histogramSeries ? name.replace(/_(bucket|sum|count)$/, "") : name;
+    if (!current || current.name !== familyName || !current.type) {
       throw new ExpositionError(lineNumber, `sample ${name} outside its family (HELP and TYPE must come first)`);
     }
     let rest = line.slice(name.length);
@@ -114,6 +117,12 @@ export function parseExposition(text: string): Map<string, ParsedFamily> {
     if (fields.length > 2) throw new ExpositionError(lineNumber, "too many fields");
     const value = parseValue(fields[0]!, lineNumber);
     if (fields[1] !== undefined && !/^-?\d+$/.test(fields[1])) throw new ExpositionError(lineNumber, "bad timestamp");
+    if (current.type === "histogram" && !histogramSeries) {
+      throw new ExpositionError(lineNumber, `histogram ${current.name} sample ${name} is not _bucket, _sum or _count`);
+    }
+    if (name.endsWith("_bucket") && histogramSeries && labels.le === undefined) {
+      throw new ExpositionError(lineNumber, `${name} without an le label`);
+    }
     if (current.type === "counter" && !(value >= 0))
       throw new ExpositionError(lineNumber, `counter ${name} is ${value}`);
     const key = `${name}${JSON.stringify(Object.entries(labels).sort())}`;
@@ -123,6 +132,39 @@ export function parseExposition(text: string): Map<string, ParsedFamily> {
   });
   for (const family of families.values()) {
     if (!family.type) throw new ExpositionError(0, `family ${family.name} has no TYPE`);
+    if (family.type === "histogram") checkHistogram(family);
   }
   return families;
+}
+
+/** Per label set (le aside): buckets in increasing le, cumulative, ending at +Inf equal to _count. */
+function checkHistogram(family: ParsedFamily): void {
+  const seriesKey = (labels: Record<string, string>) =>
+    JSON.stringify(
+      Object.entries(labels)
+        .filter(([key]) => key !== "le")
+        .sort(),
+    );
+  const buckets = new Map<string, { le: number; value: number }[]>();
+  const counts = new Map<string, number>();
+  for (const sample of family.samples) {
+    const key = seriesKey(sample.labels);
+    if (sample.name.endsWith("_count")) counts.set(key, sample.value);
+    if (!sample.name.endsWith("_bucket")) continue;
+    const le = sample.labels.le === "+Inf" ? Number.POSITIVE_INFINITY : Number(sample.labels.le);
+    if (Number.isNaN(le)) throw new ExpositionError(0, `${family.name}: bad le "${sample.labels.le}"`);
+    buckets.set(key, [...(buckets.get(key) ?? []), { le, value: sample.value }]);
+  }
+  for (const [key, series] of buckets) {
+    series.forEach((bucket, index) => {
+      const previous = series[index - 1];
+      if (previous && !(bucket.le > previous.le)) throw new ExpositionError(0, `${family.name}: le not increasing`);
+      if (previous && bucket.value < previous.value) {
+        throw new ExpositionError(0, `${family.name}: buckets not cumulative at le ${bucket.le}`);
+      }
+    });
+    const last = series.at(-1);
+    if (last?.le !== Number.POSITIVE_INFINITY) throw new ExpositionError(0, `${family.name}: no +Inf bucket`);
+    if (counts.get(key) !== last.value) throw new ExpositionError(0, `${family.name}: +Inf bucket differs from _count`);
+  }
 }

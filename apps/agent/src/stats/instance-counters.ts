@@ -1,6 +1,7 @@
 // What the agent takes from an instance's stats file (written by the data path, read with
 // @sluice/libos readInstanceStats): packets and bytes at the device, drops by reason from every
-// layer, TCP retransmits when the file has them, and open connections for TCP apps.
+// layer, TCP retransmits when the file has them, open connections and the round-trip-time histogram
+// for TCP apps.
 import { join } from "node:path";
 import type { InstanceStats } from "@sluice/libos";
 
@@ -21,6 +22,43 @@ export interface CounterTotals {
   retransmits?: number;
   /** A gauge: connections open now (TCP apps). */
   connections?: number;
+  /** Round trips the stack timed (TCP apps with a stack that publishes them). */
+  rtt?: RttHistogram;
+}
+
+/** Per-bucket (not cumulative) counts; bucket i holds samples up to upperBoundsUs[i] (the last is Infinity). */
+export interface RttHistogram {
+  upperBoundsUs: number[];
+  counts: number[];
+  sumUs: number;
+}
+
+/** The data path's tcp_rtt_us group: le_8 … le_inf and sum (packages/native/runtime/counter_table.cpp). */
+function rttHistogram(group: Record<string, number> | undefined): RttHistogram | undefined {
+  if (!group) return undefined;
+  const buckets = Object.entries(group)
+    .filter(([name]) => name.startsWith("le_"))
+    .map(([name, count]) => ({ bound: name === "le_inf" ? Number.POSITIVE_INFINITY : Number(name.slice(3)), count }))
+    .filter((bucket) => !Number.isNaN(bucket.bound))
+    .sort((a, b) => a.bound - b.bound);
+  if (buckets.length === 0) return undefined;
+  return { upperBoundsUs: buckets.map((b) => b.bound), counts: buckets.map((b) => b.count), sumUs: group.sum ?? 0 };
+}
+
+/**
+ * The bucket bound at or below which `quantile` of the samples lie: an upper bound, not an
+ * interpolation, so "p50 ≤ 64 µs" is what it says. Undefined without samples.
+ */
+export function rttQuantileUs(histogram: RttHistogram | undefined, quantile: number): number | undefined {
+  if (!histogram) return undefined;
+  const total = histogram.counts.reduce((sum, count) => sum + count, 0);
+  if (total === 0) return undefined;
+  let seen = 0;
+  for (const [index, count] of histogram.counts.entries()) {
+    seen += count;
+    if (seen >= quantile * total) return histogram.upperBoundsUs[index];
+  }
+  return histogram.upperBoundsUs.at(-1);
 }
 
 /** Names of counters that count something thrown away (see packages/native/runtime/counter_table.cpp). */
@@ -46,12 +84,17 @@ export function counterTotals(stats: Pick<InstanceStats, "counters">): CounterTo
     drops: Object.values(dropsByReason).reduce((sum, value) => sum + value, 0),
     dropsByReason,
   };
-  const retransmits = counters.tcp?.segments_retransmitted;
-  if (retransmits !== undefined) totals.retransmits = retransmits;
+  // Every stack publishes its TCP group; only apps that used TCP report TCP numbers (UDP apps: absent).
+  const tcp = counters.tcp ?? {};
   const app = counters.app ?? {};
-  if (app.accepted !== undefined) {
+  const usedTcp = (tcp.passive_opens ?? 0) > 0 || (tcp.active_opens ?? 0) > 0 || app.accepted !== undefined;
+  if (usedTcp && tcp.segments_retransmitted !== undefined) totals.retransmits = tcp.segments_retransmitted;
+  if (usedTcp && tcp.connections_open !== undefined) totals.connections = tcp.connections_open;
+  else if (app.accepted !== undefined) {
     totals.connections = Math.max(0, app.accepted - (app.closed ?? 0) - (app.reset ?? 0));
   }
+  const rtt = rttHistogram(counters.tcp_rtt_us);
+  if (rtt) totals.rtt = rtt;
   return totals;
 }
 
@@ -63,6 +106,8 @@ export interface Rates {
   txMbps: number;
   dropsPerSecond: number;
   retransmitsPerSecond?: number;
+  /** Upper bound of the median round trip timed in the interval (see rttQuantileUs). */
+  rttP50Us?: number;
 }
 
 /** Counter increase from `before` to `after`; a counter that went down means the instance restarted. */
@@ -90,6 +135,14 @@ export function counterDelta(before: CounterTotals | undefined, after: CounterTo
   };
   if (after.retransmits !== undefined) delta.retransmits = Math.max(0, after.retransmits - (base?.retransmits ?? 0));
   if (after.connections !== undefined) delta.connections = after.connections;
+  if (after.rtt) {
+    const previous = base?.rtt;
+    delta.rtt = {
+      upperBoundsUs: after.rtt.upperBoundsUs,
+      counts: after.rtt.counts.map((count, index) => Math.max(0, count - (previous?.counts[index] ?? 0))),
+      sumUs: Math.max(0, after.rtt.sumUs - (previous?.sumUs ?? 0)),
+    };
+  }
   return delta;
 }
 
@@ -103,5 +156,6 @@ export function ratesOf(delta: CounterTotals, seconds: number): Rates {
     txMbps: per(delta.txBytes * 8) / 1e6,
     dropsPerSecond: per(delta.drops),
     ...(delta.retransmits === undefined ? {} : { retransmitsPerSecond: per(delta.retransmits) }),
+    ...(rttQuantileUs(delta.rtt, 0.5) === undefined ? {} : { rttP50Us: rttQuantileUs(delta.rtt, 0.5) }),
   };
 }

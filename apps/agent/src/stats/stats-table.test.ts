@@ -2,7 +2,7 @@
 // them per instance with a node total.
 import { describe, expect, it } from "vitest";
 import type { InstanceRecord } from "../supervisor/state-store.js";
-import { counterDelta, counterTotals } from "./instance-counters.js";
+import { counterDelta, counterTotals, ratesOf, rttQuantileUs } from "./instance-counters.js";
 import { StatsOutbox } from "./sampler.js";
 import { type CounterReading, renderStatsTable, statsRow } from "./stats-table.js";
 
@@ -48,6 +48,48 @@ describe("instance counters", () => {
     expect(counterTotals({ counters: udpCounters(1, 1) }).connections).toBeUndefined();
   });
 
+  it("prefers the stack's open-connection gauge and reads TCP numbers only from apps that used TCP", () => {
+    const tcpApp = counterTotals({
+      counters: {
+        ...udpCounters(10, 9),
+        tcp: { passive_opens: 5, connections_open: 2, segments_retransmitted: 7 },
+        app: { accepted: 5, closed: 1 },
+      },
+    });
+    expect(tcpApp.connections).toBe(2);
+    expect(tcpApp.retransmits).toBe(7);
+    const udpApp = counterTotals({
+      counters: { ...udpCounters(10, 9), tcp: { passive_opens: 0, connections_open: 0, segments_retransmitted: 0 } },
+    });
+    expect(udpApp.connections).toBeUndefined();
+    expect(udpApp.retransmits).toBeUndefined();
+  });
+
+  it("turns the round-trip buckets into a per-interval histogram and an upper-bound median", () => {
+    const rttGroup = (le8: number, le16: number, le32: number, inf: number, sum: number) => ({
+      le_16: le16,
+      le_8: le8,
+      le_inf: inf,
+      le_32: le32,
+      sum,
+    });
+    const before = counterTotals({ counters: { ...udpCounters(1, 1), tcp_rtt_us: rttGroup(1, 0, 0, 0, 5) } });
+    const after = counterTotals({ counters: { ...udpCounters(2, 2), tcp_rtt_us: rttGroup(2, 1, 3, 1, 5000) } });
+    expect(after.rtt?.upperBoundsUs).toEqual([8, 16, 32, Number.POSITIVE_INFINITY]);
+    const delta = counterDelta(before, after);
+    expect(delta.rtt).toEqual({
+      upperBoundsUs: [8, 16, 32, Number.POSITIVE_INFINITY],
+      counts: [1, 1, 3, 1],
+      sumUs: 4995,
+    });
+    expect(rttQuantileUs(delta.rtt, 0.5)).toBe(32);
+    expect(rttQuantileUs(delta.rtt, 0.1)).toBe(8);
+    expect(rttQuantileUs(delta.rtt, 1)).toBe(Number.POSITIVE_INFINITY);
+    expect(ratesOf(delta, 1).rttP50Us).toBe(32);
+    expect(rttQuantileUs(counterDelta(after, after).rtt, 0.5)).toBeUndefined();
+    expect(ratesOf(counterDelta(after, after), 1).rttP50Us).toBeUndefined();
+  });
+
   it("counts from zero again when the counters went down (the instance restarted)", () => {
     const before = counterTotals({ counters: udpCounters(100, 100) });
     expect(counterDelta(before, counterTotals({ counters: udpCounters(150, 140) }))).toMatchObject({
@@ -89,14 +131,27 @@ describe("sluice stats table", () => {
       1,
     );
     expect(renderStatsTable([echo, sink, broken]).split("\n")).toEqual([
-      "INSTANCE  APP   STATE  QUEUE   RX PPS  TX PPS  RX MBIT/S  TX MBIT/S  DROPS/S  RETRANS/S  CONNS",
-      "echo-1    echo  ready  eth0:0  1,000   500     0.80       0.40       2        -          -",
-      "sink-1    sink  ready  eth0:1  0       0       0.00       0.00       0        -          -",
-      "odd       echo  gone   eth0:-  -       -       -          -          -        -          -",
-      "TOTAL           2/3            1,000   500     0.80       0.40       2        -          -",
+      "INSTANCE  APP   STATE  QUEUE   RX PPS  TX PPS  RX MBIT/S  TX MBIT/S  DROPS/S  RETRANS/S  CONNS  RTT P50",
+      "echo-1    echo  ready  eth0:0  1,000   500     0.80       0.40       2        -          -      -",
+      "sink-1    sink  ready  eth0:1  0       0       0.00       0.00       0        -          -      -",
+      "odd       echo  gone   eth0:-  -       -       -          -          -        -          -      -",
+      "TOTAL           2/3            1,000   500     0.80       0.40       2        -          -      -",
       "",
       "odd: cannot read stats file x: ENOENT",
     ]);
+  });
+
+  it("shows the median round trip of the interval as its histogram bucket bound", () => {
+    const tcp = (le64: number, le128: number) => ({
+      ...udpCounters(le64 + le128, le64 + le128),
+      tcp: { passive_opens: 1, connections_open: 1, segments_retransmitted: 0 },
+      tcp_rtt_us: { le_64: le64, le_128: le128, le_2048: 0, le_inf: 0, sum: 0 },
+    });
+    const row = statsRow(record("kv-1", "kv"), "ready", reading(3, 1, tcp(0, 0)), reading(3, 2, tcp(10, 30)), 1);
+    expect(row.rates?.rttP50Us).toBe(128);
+    const [header, line] = renderStatsTable([row]).split("\n");
+    expect(header).toMatch(/CONNS\s+RTT P50$/);
+    expect(line).toMatch(/\s1\s+≤ 128 µs$/);
   });
 
   it("does not turn a restart (new pid) into a negative or huge rate", () => {

@@ -68,6 +68,12 @@ export function statsRow(
 
 const integer = (value: number | undefined) => (value === undefined ? "-" : Math.round(value).toLocaleString("en-US"));
 const megabits = (value: number | undefined) => (value === undefined ? "-" : value.toFixed(2));
+/** A bucket bound from the stack's round-trip histogram: the median is at most this. */
+const roundTrip = (us: number | undefined) => {
+  if (us === undefined) return "-";
+  if (us === Number.POSITIVE_INFINITY) return "> 1 s";
+  return us >= 1000 ? `≤ ${us / 1000} ms` : `≤ ${us} µs`;
+};
 
 export function renderStatsTable(rows: readonly StatsRow[]): string {
   const header = [
@@ -82,6 +88,7 @@ export function renderStatsTable(rows: readonly StatsRow[]): string {
     "DROPS/S",
     "RETRANS/S",
     "CONNS",
+    "RTT P50",
   ];
   const line = (row: StatsRow) => [
     row.id,
@@ -95,6 +102,7 @@ export function renderStatsTable(rows: readonly StatsRow[]): string {
     integer(row.rates?.dropsPerSecond),
     integer(row.rates?.retransmitsPerSecond),
     integer(row.totals?.connections),
+    roundTrip(row.rates?.rttP50Us),
   ];
   const measured = rows.filter((row) => row.rates);
   const sum = (pick: (rates: Rates) => number | undefined) =>

@@ -112,6 +112,7 @@ void Connection::take_rtt_sample(Instant now, Seq ack, const wire::TcpOptions& o
     timing_ = false;
     rtt_.sample(now - timed_at_);
     counters_.rtt_samples += 1;
+    sink_->on_rtt_sample(*this, now - timed_at_);
     return;
   }
   // RTTM (RFC 7323 4.1): the echoed timestamp dates the segment this ACK answers, retransmitted
@@ -122,8 +123,10 @@ void Connection::take_rtt_sample(Instant now, Seq ack, const wire::TcpOptions& o
       !(timed_out_ && static_cast<std::int32_t>(options.ts_echo_reply - ts_at_timeout_) < 0)) {
     const auto elapsed = static_cast<std::int32_t>(ts_clock(now) - options.ts_echo_reply);
     if (elapsed >= 0) {
-      rtt_.sample(Duration::millis(static_cast<std::uint64_t>(elapsed)));
+      const Duration rtt = Duration::millis(static_cast<std::uint64_t>(elapsed));
+      rtt_.sample(rtt);
       counters_.rtt_samples += 1;
+      sink_->on_rtt_sample(*this, rtt);
     }
   }
 }

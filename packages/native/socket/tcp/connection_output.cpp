@@ -113,6 +113,7 @@ bool Connection::send_cut(Instant now, const Cut& cut) {
     retransmit_head_ = false;
     counters_.segments_retransmitted += 1;
     counters_.bytes_retransmitted += cut.data_len;
+    sink_->on_retransmission(*this, cut.data_len);
     timing_ = false;  // Karn: a retransmission makes the timed segment's sample ambiguous
   } else {
     counters_.bytes_sent += cut.data_len;

@@ -33,6 +33,17 @@ class SegmentSink {
   virtual void on_event(Connection& connection, TcpEventKind kind, int error) = 0;
   /// The state changed from `from` to connection.state().
   virtual void on_state_change(Connection& connection, TcpState from) = 0;
+  /// A segment carrying `bytes` of data (or a SYN/FIN) was sent again. For stack-wide accounting;
+  /// the connection keeps its own counters too.
+  virtual void on_retransmission(const Connection& connection, std::size_t bytes) {
+    (void)connection;
+    (void)bytes;
+  }
+  /// A round-trip time was measured (RFC 6298 or RFC 7323 RTTM), about once per round trip.
+  virtual void on_rtt_sample(const Connection& connection, Duration rtt) {
+    (void)connection;
+    (void)rtt;
+  }
 };
 
 }  // namespace sluice::socket::tcp

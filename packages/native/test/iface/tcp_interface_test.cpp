@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <numeric>
 
 #include "iface/interface_fixture.hpp"
 #include "socket/tcp/syn_cookie.hpp"
@@ -436,6 +437,7 @@ TEST_F(TcpInterfaceTest, ClosedConnectionFinishesOnItsOwnThroughTimeWait) {
   EXPECT_EQ(iface->tcp_connections_in_use(), 1u) << "TIME-WAIT keeps the slot";
   EXPECT_EQ(iface->tcp_buffers_available(), 4u) << "but not the buffers";
   EXPECT_TRUE(events().empty()) << "a closed id gets no events";
+  EXPECT_EQ(iface->tcp_counters().connections_open, 0u) << "TIME-WAIT is not open";
   iface->poll(at_ms(11) + Duration::seconds(60));
   EXPECT_EQ(iface->tcp_connections_in_use(), 0u);
 }
@@ -525,4 +527,45 @@ TEST_F(TcpInterfaceTest, FullTableReclaimsTheOldestTimeWaitNobodyHolds) {
   const int next = iface->tcp_connect(at_ms(12), {peer_ip, 443});
   EXPECT_GE(next, 0) << "the TIME-WAIT slot was reclaimed";
   io.pop_sent();
+}
+
+TEST_F(TcpInterfaceTest, StackCountsOpenConnectionsRetransmissionsAndRoundTrips) {
+  const auto [id, iss] = accept_one(at_ms(0));
+  EXPECT_EQ(iface->tcp_counters().connections_open, 1u);
+  const auto& rtt = iface->tcp_rtt_histogram().counts;
+  const auto samples = [&] { return std::accumulate(rtt.begin(), rtt.end(), std::uint64_t{0}); };
+  const std::uint64_t samples_before = samples();
+  const std::uint64_t sum_before = iface->tcp_rtt_histogram().sum_us;
+
+  const Bytes hello = {'h', 'e', 'l', 'l', 'o'};
+  ASSERT_EQ(iface->tcp_send(at_ms(10), id, hello), 5);
+  Bytes data = sent_tcp();
+  wire::TcpHeader ack;
+  ack.sequence = 0x01020305;
+  ack.acknowledgment = iss + 1 + 5;
+  ack.flags = flags::ack;
+  ack.window = 1024;
+  ack.options.has_timestamps = true;
+  ack.options.ts_value = 0xabcf;
+  ack.options.ts_echo_reply = view(data).options().ts_value;
+  send_from_peer(at_ms(11), ack);
+  EXPECT_EQ(samples(), samples_before + 1) << "one round trip timed";
+  EXPECT_EQ(rtt[7], 1u) << "1 ms lies in (512 us, 1024 us]";
+  EXPECT_EQ(iface::TcpRttHistogram::upper_bound_us(7), 1024u);
+  EXPECT_EQ(iface->tcp_rtt_histogram().sum_us - sum_before, 1000u);
+
+  ASSERT_EQ(iface->tcp_send(at_ms(20), id, hello), 5);
+  Bytes first = sent_tcp();
+  Instant now = at_ms(20);
+  while (io.sent.empty() && now < at_ms(5000)) iface->poll(now = now + Duration::millis(10));
+  Bytes again = sent_tcp();
+  EXPECT_EQ(view(again).sequence(), view(first).sequence()) << "the RTO resent the same data";
+  EXPECT_EQ(iface->tcp_counters().segments_retransmitted, 1u);
+  EXPECT_EQ(iface->tcp_counters().bytes_retransmitted, 5u);
+
+  wire::TcpHeader rst;
+  rst.sequence = 0x01020305;
+  rst.flags = flags::rst;
+  send_from_peer(now, rst);
+  EXPECT_EQ(iface->tcp_counters().connections_open, 0u) << "a reset connection is no longer open";
 }
