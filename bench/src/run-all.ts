@@ -24,6 +24,12 @@ const MODULES: BenchModule[] = [
     benchDir,
   ),
   scriptModule(
+    "libos-zero-copy",
+    "LibOS zero-copy UDP buffers against copying, CPU per round trip on the sim wire (64 and 1472 B)",
+    "libos-zero-copy.ts",
+    benchDir,
+  ),
+  scriptModule(
     "kv-http",
     "kv vs redis-server (redis-benchmark) and http vs nginx (wrk), on AF_XDP and on the kernel backend",
     "kv-http.ts",

@@ -58,6 +58,8 @@ export interface NativeLibos {
   /** Calls `onReadable` once when the wait descriptor is readable; keepAlive holds the process open. */
   watch(onReadable: () => void, keepAlive: boolean): void;
   unwatch(): void;
+  /** The LibOS's counters: copies and zero-copy frames (see @sluice/libos LibosCounters). */
+  counters(): NativeLibosCounters;
   close(): void;
 }
 
@@ -82,6 +84,18 @@ export interface NativeRequestServiceOptions {
   connections: number;
   kvMaxKeys?: number;
   kvMaxMemoryMiB?: number;
+}
+
+export interface NativeLibosCounters {
+  polls: number;
+  completions: number;
+  udpPushesZeroCopy: number;
+  udpPushesCopied: number;
+  udpPopsZeroCopy: number;
+  udpPopsCopied: number;
+  frameBudgetFallbacks: number;
+  framesHeld: number;
+  frameBudget: number;
 }
 
 export interface LibosConstants {

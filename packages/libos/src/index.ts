@@ -36,6 +36,7 @@ export {
   type DriverOptions,
   Libos,
   type LibosConfig,
+  type LibosCounters,
   NextWait,
   type Opcode,
   type QResult,

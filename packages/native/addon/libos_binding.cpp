@@ -116,6 +116,7 @@ class LibosWrap : public Napi::ObjectWrap<LibosWrap> {
                            InstanceMethod("nextTimeoutMs", &LibosWrap::NextTimeoutMs),
                            InstanceMethod("watch", &LibosWrap::Watch),
                            InstanceMethod("unwatch", &LibosWrap::Unwatch),
+                           InstanceMethod("counters", &LibosWrap::Counters),
                            InstanceMethod("close", &LibosWrap::Close),
                        });
   }
@@ -460,6 +461,24 @@ class LibosWrap : public Napi::ObjectWrap<LibosWrap> {
     }
     libos_->sga_free(sga);
     return copy;
+  }
+
+  /// The LibOS's counters (copies and zero-copy frames included), read outside the data path.
+  Napi::Value Counters(const Napi::CallbackInfo& info) {
+    const Napi::Env env = info.Env();
+    const LibOS& os = libos(env);
+    const libos::LibosCounters& c = os.counters();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("polls", Napi::Number::New(env, static_cast<double>(c.polls)));
+    out.Set("completions", Napi::Number::New(env, static_cast<double>(c.completions)));
+    out.Set("udpPushesZeroCopy", Napi::Number::New(env, static_cast<double>(c.udp_pushes_zero_copy)));
+    out.Set("udpPushesCopied", Napi::Number::New(env, static_cast<double>(c.udp_pushes_copied)));
+    out.Set("udpPopsZeroCopy", Napi::Number::New(env, static_cast<double>(c.udp_pops_zero_copy)));
+    out.Set("udpPopsCopied", Napi::Number::New(env, static_cast<double>(c.udp_pops_copied)));
+    out.Set("frameBudgetFallbacks", Napi::Number::New(env, static_cast<double>(c.frame_budget_fallbacks)));
+    out.Set("framesHeld", Napi::Number::New(env, static_cast<double>(os.frames_held())));
+    out.Set("frameBudget", Napi::Number::New(env, static_cast<double>(os.frame_budget())));
+    return out;
   }
 
   Napi::Value WaitFd(const Napi::CallbackInfo& info) {

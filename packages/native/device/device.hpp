@@ -10,6 +10,12 @@
 //  - A received frame may be transmitted as is (in-place forwarding) on the same device.
 //  - flush() is called once per burst, after transmit(); backends that need a kick (AF_XDP copy
 //    mode) batch it there, never per frame.
+//  - Kept frames (zero-copy lending, where lends_frames() is true): a frame whose `kept` flag is set
+//    when it is transmitted or released does not go back to the pool. The device reads it until
+//    it is done (AF_XDP: the completion ring returns it; sim and TAP copy at transmit, so at once)
+//    and then hands it back through reclaim_kept(): the caller owns it again, and finally returns
+//    it with release() with `kept` cleared. This lets the LibOS lend frames to applications and
+//    transmit an application's buffer itself.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -24,6 +30,7 @@ struct Frame {
   std::uint32_t len = 0;         ///< bytes in the frame
   std::uint32_t capacity = 0;    ///< bytes writable from `data`
   std::uint64_t handle = 0;      ///< backend-private identity (UMEM address, mbuf pointer, pool index)
+  bool kept = false;             ///< come back through reclaim_kept() instead of the pool (see above)
 
   std::span<std::uint8_t> bytes() const { return {data, len}; }
   std::span<std::uint8_t> writable() const { return {data, capacity}; }
@@ -73,6 +80,17 @@ class Device {
   virtual void release(std::span<const Frame> frames) = 0;
   /// Starts transmission of everything queued since the last flush, and reclaims completed frames.
   virtual void flush() = 0;
+
+  // Zero-copy lending (optional; see the kept-frame rule above).
+  /// True when the device honours Frame::kept and the three calls below.
+  virtual bool lends_frames() const { return false; }
+  /// Kept frames the device is done with (transmitted or released), oldest first; each is
+  /// identified by handle and frame_index(), its bytes are the caller's again.
+  virtual std::size_t reclaim_kept(std::span<Frame> /*out*/) { return 0; }
+  /// A dense index below pool_capacity() naming a frame this device handed out.
+  virtual std::uint32_t frame_index(const Frame& /*frame*/) const { return 0; }
+  /// The memory every frame lies in (tests check that lent buffers point into it).
+  virtual std::span<const std::uint8_t> frame_memory() const { return {}; }
 
   /// A descriptor that becomes readable when frames arrive (for sleeping when idle), or -1.
   virtual int wait_fd() const { return -1; }

@@ -76,6 +76,14 @@ class Interface {
   /// 0 when sent or queued for ARP; -EBADF, -EINVAL (port or address 0), -EMSGSIZE (above
   /// mtu - 28), -ENOBUFS (no frame, or the ARP queue is full), -EHOSTUNREACH (no route).
   int udp_send_to(Instant now, int id, socket::Endpoint to, std::span<const std::uint8_t> payload);
+  /// udp_send_to without the copy: the payload already lies in `frame` at layout::udp_payload
+  /// (the caller's frame, e.g. lent to an application); the headers are written in front of it and
+  /// the frame itself is sent. `taken` says whether the frame was taken (then it is transmitted or
+  /// released like any other: set Frame::kept to get it back). Not taken: a refusal before
+  /// anything was sent (-EBADF, -EINVAL, -EMSGSIZE), or a datagram to our own address, which is
+  /// copied (as udp_send_to) because looping the frame back would queue it on a socket.
+  int udp_send_frame(Instant now, int id, socket::Endpoint to, const device::Frame& frame, std::size_t payload_len,
+                     bool& taken);
   /// udp_send_to the connected remote; -EDESTADDRREQ when not connected.
   int udp_send(Instant now, int id, std::span<const std::uint8_t> payload);
   /// Zero-copy echo: turns the datagram into a reply to its sender with the first `payload_len`
@@ -188,6 +196,10 @@ class Interface {
 
   // interface_udp.cpp
   void handle_udp(Instant now, Inbound& inbound);
+  /// Writes Ethernet (source, type), IPv4 and UDP headers in front of the payload at
+  /// layout::udp_payload and sends the frame on; takes it in every case.
+  int output_udp(Instant now, const socket::UdpSocket& socket, socket::Endpoint to, device::Frame frame,
+                 std::size_t payload_len, const TxOwner& owner);
   void count_udp_sent(const TxOwner& owner);
   void count_udp_error(const TxOwner& owner, bool unresolved);
 

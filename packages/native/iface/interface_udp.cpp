@@ -81,11 +81,37 @@ int Interface::udp_send_to(Instant now, int id, socket::Endpoint to, std::span<c
   }
   device::Frame frame;
   if (!allocate_frame(layout::udp_payload + payload.size(), frame)) return fail(-ENOBUFS);
-
-  wire::EthernetFrame::emit(frame.writable(), wire::MacAddress{}, config_.mac, wire::EtherType::ipv4);
   std::copy(payload.begin(), payload.end(), frame.data + layout::udp_payload);
-  const std::span<std::uint8_t> datagram(frame.data + layout::transport, wire::UdpPacket::header_len + payload.size());
-  wire::UdpPacket::emit_header(datagram, socket->local.port, to.port, static_cast<std::uint16_t>(payload.size()));
+  return output_udp(now, *socket, to, frame, payload.size(), owner);
+}
+
+int Interface::udp_send_frame(Instant now, int id, socket::Endpoint to, const device::Frame& frame,
+                              std::size_t payload_len, bool& taken) {
+  taken = false;
+  socket::UdpSocket* socket = sockets_.get(id);
+  if (socket == nullptr) return -EBADF;
+  const TxOwner owner{id, socket->generation, static_cast<std::uint32_t>(payload_len)};
+  if (to.port == 0 || to.address.is_unspecified()) {
+    count_udp_error(owner, false);
+    return -EINVAL;
+  }
+  if (payload_len > config_.mtu - wire::Ipv4Packet::min_header_len - wire::UdpPacket::header_len ||
+      layout::udp_payload + payload_len > frame.capacity) {
+    count_udp_error(owner, false);
+    return -EMSGSIZE;
+  }
+  if (router_.route(to.address).kind == Route::Kind::local) {
+    return udp_send_to(now, id, to, {frame.data + layout::udp_payload, payload_len});
+  }
+  taken = true;
+  return output_udp(now, *socket, to, frame, payload_len, owner);
+}
+
+int Interface::output_udp(Instant now, const socket::UdpSocket& socket, socket::Endpoint to, device::Frame frame,
+                          std::size_t payload_len, const TxOwner& owner) {
+  wire::EthernetFrame::emit(frame.writable(), wire::MacAddress{}, config_.mac, wire::EtherType::ipv4);
+  const std::span<std::uint8_t> datagram(frame.data + layout::transport, wire::UdpPacket::header_len + payload_len);
+  wire::UdpPacket::emit_header(datagram, socket.local.port, to.port, static_cast<std::uint16_t>(payload_len));
   wire::UdpPacket::fill_checksum(datagram, config_.address, to.address);
   wire::Ipv4Header header;
   header.source = config_.address;
@@ -95,7 +121,7 @@ int Interface::udp_send_to(Instant now, int id, socket::Endpoint to, std::span<c
   header.identification = next_ip_identification();
   header.payload_length = static_cast<std::uint16_t>(datagram.size());
   header.emit(frame.writable().subspan(layout::ip));
-  frame.len = static_cast<std::uint32_t>(layout::udp_payload + payload.size());
+  frame.len = static_cast<std::uint32_t>(layout::udp_payload + payload_len);
 
   const int result = output_ipv4(now, frame, to.address, owner);
   if (result < 0) count_udp_error(owner, false);

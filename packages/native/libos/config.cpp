@@ -211,6 +211,8 @@ const std::vector<Key>& keys() {
        [](const Value& v, const std::string& w, LibosConfig& c) { c.libos.max_operations = u32(v, w, 1, 1 << 20); }},
       {"libos.buffer_count", Kind::number, {},
        [](const Value& v, const std::string& w, LibosConfig& c) { c.libos.buffer_count = u32(v, w, 1, 1 << 20); }},
+      {"libos.frame_budget", Kind::number, {},
+       [](const Value& v, const std::string& w, LibosConfig& c) { c.libos.frame_budget = u32(v, w, 0, 1 << 20); }},
       {"libos.buffer_size", Kind::number, {},
        [](const Value& v, const std::string& w, LibosConfig& c) { c.libos.buffer_size = u32(v, w, 64, 1 << 20); }},
       {"sim.wire", Kind::text, {},

@@ -19,6 +19,9 @@ struct LibosSizing {
   std::uint32_t max_operations = 4096;  ///< operations pending or completed but not yet collected
   std::uint32_t buffer_count = 4096;    ///< sga buffers in the pool
   std::uint32_t buffer_size = 4096;     ///< bytes per buffer (one sga segment)
+  /// Device frames the application may hold as zero-copy UDP buffers at once (popped or allocated;
+  /// 0 turns zero-copy off). Capped at a quarter of the device's frames so receive never starves.
+  std::uint32_t frame_budget = 256;
 };
 
 /// The in-process simulated wire (backend "sim"): instances naming the same wire in one process

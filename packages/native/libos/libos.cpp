@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -13,10 +14,19 @@
 
 namespace sluice::libos {
 
+namespace {
+/// Frames the application may hold: as configured, at most a quarter of the device's frames (the
+/// rest keep receive and transmit going), none where the provider cannot lend frames.
+std::uint32_t frame_budget_for(const Provider& provider, std::uint32_t wanted) {
+  if (!provider.lends_frames()) return 0;
+  return static_cast<std::uint32_t>(std::min<std::size_t>(wanted, provider.frame_count() / 4));
+}
+}  // namespace
+
 LibOS::LibOS(std::unique_ptr<Provider> provider, const LibosConfig& config)
     : provider_(std::move(provider)),
       config_(config),
-      buffers_(config.libos.buffer_count, config.libos.buffer_size),
+      buffers_(config.libos.buffer_count, config.libos.buffer_size, frame_budget_for(*provider_, config.libos.frame_budget)),
       operations_(config.libos.max_operations),
       queues_(config.libos.max_queues),
       free_queues_(config.libos.max_queues),
@@ -25,6 +35,10 @@ LibOS::LibOS(std::unique_ptr<Provider> provider, const LibosConfig& config)
   ready_.reserve(config.libos.max_queues);
   parked_.reserve(config.libos.max_queues);
   scratch_.reserve(config.libos.max_queues);
+  if (buffers_.frame_slots() > 0) {
+    frame_push_.assign(provider_->frame_count(), kNoSlot);
+    reclaimed_.resize(64);
+  }
   if (provider_->wait_fd() < 0) {
     idle_fd_ = ::eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
     if (idle_fd_ < 0) throw_errno(errno, "cannot create the LibOS eventfd");
@@ -37,6 +51,8 @@ LibOS::~LibOS() {
     cancel_all(queue);
     release_queue(queue, true);  // tearing down: reset connections rather than leave them half-closed
   }
+  // Frames the application still holds go back to the device (sgas it kept become invalid).
+  buffers_.release_frames([this](const device::Frame& frame) { provider_->frame_release(frame); });
   if (idle_fd_ >= 0) ::close(idle_fd_);
 }
 
@@ -312,6 +328,28 @@ int LibOS::peer_endpoint(int qd, Endpoint& out) {
   if (!queue->has_peer) return -ENOTCONN;
   out = queue->peer;
   return 0;
+}
+
+int LibOS::sga_alloc(std::size_t size, sl_sga_t& out) {
+  if (size > 0 && buffers_.frame_slots() > 0 && size <= provider_->frame_payload_limit()) {
+    device::Frame frame;
+    if (buffers_.frames_held() >= buffers_.frame_slots()) {
+      ++counters_.frame_budget_fallbacks;
+    } else if (provider_->frame_allocate(frame)) {
+      if (frame.capacity >= Provider::kHeadroom + size) {
+        return buffers_.adopt_frame(frame, frame.data + Provider::kHeadroom, static_cast<std::uint32_t>(size), out);
+      }
+      provider_->frame_release(frame);
+    }
+  }
+  return buffers_.allocate(size, out);
+}
+
+int LibOS::sga_free(sl_sga_t& sga) {
+  device::Frame frame;
+  const int rc = buffers_.free(sga, frame);
+  if (frame.data != nullptr) provider_->frame_release(frame);
+  return rc;
 }
 
 int LibOS::wait_fd() const { return idle_fd_ >= 0 ? idle_fd_ : provider_->wait_fd(); }

@@ -24,6 +24,13 @@ struct LibosCounters {
   std::uint64_t polls = 0;
   std::uint64_t completions = 0;
   std::uint64_t pops_empty = 0;  ///< pop attempts that found nothing yet
+  // UDP payload copies (TCP always copies once each way: see docs/libos-api.md).
+  std::uint64_t udp_pushes_zero_copy = 0;  ///< datagrams sent in the application's frame itself
+  std::uint64_t udp_pushes_copied = 0;     ///< datagrams copied into a device frame (or a kernel socket)
+  std::uint64_t udp_pops_zero_copy = 0;    ///< datagrams handed over in the frame they arrived in
+  std::uint64_t udp_pops_copied = 0;       ///< datagrams copied into pool buffers
+  /// Pops and sga_allocs that used pool memory because the application held frame_budget frames.
+  std::uint64_t frame_budget_fallbacks = 0;
 };
 
 class LibOS {
@@ -60,9 +67,13 @@ class LibOS {
   int wait_any(std::span<const sl_qtoken_t> tokens, sl_qresult_t& result, int& index, Duration timeout);
   int wait_next_n(std::span<sl_qresult_t> results, Duration timeout);
 
-  // Buffers.
-  int sga_alloc(std::size_t size, sl_sga_t& out) { return buffers_.allocate(size, out); }
-  int sga_free(sl_sga_t& sga) { return buffers_.free(sga); }
+  // Buffers. An sga that fits one frame's UDP payload is a device frame where the provider lends
+  // them and the frame budget allows (zero-copy), else pool buffers.
+  int sga_alloc(std::size_t size, sl_sga_t& out);
+  int sga_free(sl_sga_t& sga);
+  /// Device frames the application holds (or has pushed) right now; at most frame_budget().
+  std::size_t frames_held() const { return buffers_.frames_held(); }
+  std::size_t frame_budget() const { return buffers_.frame_slots(); }
 
   // Event-loop integration.
   /// One provider iteration; returns the operations that completed during it.
@@ -129,7 +140,15 @@ class LibOS {
   void progress_pushes(Queue& queue);
   void progress_tcp_pops(Queue& queue);
   void progress_udp_pops(Queue& queue);
+  /// Binds an unbound UDP queue to an ephemeral port; 0 or -errno.
+  int bind_ephemeral(Queue& queue);
+  /// Sends a frame-backed sga's frame itself; false when it cannot (then copy it with send_udp).
+  bool send_udp_frame(Queue& queue, std::uint32_t slot, const sl_sga_t& sga, Endpoint to);
   int send_udp(Queue& queue, const sl_sga_t& sga, Endpoint to);
+  /// A popped datagram kept in its frame; false when it must be copied instead.
+  bool pop_udp_frame(Queue& queue, sl_sga_t& sga, Endpoint& from);
+  /// Completes zero-copy pushes whose frames the device is done with.
+  void reclaim_frames();
   /// Collects a done operation into `result` and frees its slot.
   void collect(std::uint32_t slot, sl_qresult_t& result);
   /// Polls (and idles) until done() or the deadline; 0, -ETIMEDOUT, -EDEADLK (a simulation with
@@ -148,6 +167,9 @@ class LibOS {
   std::vector<std::uint32_t> ready_;     ///< queue indices to progress at the next poll
   std::vector<std::uint32_t> parked_;    ///< UDP queues waiting for a datagram
   std::vector<std::uint32_t> scratch_;   ///< parked_ being retried
+  std::vector<std::uint32_t> frame_push_;  ///< device frame index -> zero-copy push in flight, kNoSlot
+  std::uint32_t frame_pushes_in_flight_ = 0;  ///< entries of frame_push_ set: reclaim only then
+  std::vector<device::Frame> reclaimed_;       ///< reclaim_frames' batch, sized once
   OperationList completed_;
   std::uint32_t completed_this_poll_ = 0;
   int idle_fd_ = -1;  ///< an always-readable eventfd for providers without a wait descriptor

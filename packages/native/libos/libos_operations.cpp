@@ -114,19 +114,69 @@ sl_qtoken_t LibOS::connect(int qd, Endpoint remote) {
   return token;
 }
 
+int LibOS::bind_ephemeral(Queue& queue) {
+  if (queue.socket >= 0) return 0;
+  const int id = provider_->udp_bind({});
+  if (id < 0) return id;
+  queue.socket = id;
+  queue.local = provider_->udp_local(id);
+  queue.bound = true;
+  return 0;
+}
+
 int LibOS::send_udp(Queue& queue, const sl_sga_t& sga, Endpoint to) {
-  if (queue.socket < 0) {
-    const int id = provider_->udp_bind({});
-    if (id < 0) return id;
-    queue.socket = id;
-    queue.local = provider_->udp_local(id);
-    queue.bound = true;
-  }
+  if (const int rc = bind_ephemeral(queue); rc < 0) return rc;
   std::span<const std::uint8_t> segments[SL_SGA_MAX_SEGMENTS];
   for (std::uint32_t i = 0; i < sga.numsegs; ++i) {
     segments[i] = {static_cast<const std::uint8_t*>(sga.segs[i].buf), sga.segs[i].len};
   }
-  return provider_->udp_send_to(queue.socket, to, {segments, sga.numsegs});
+  const int rc = provider_->udp_send_to(queue.socket, to, {segments, sga.numsegs});
+  if (rc == 0) ++counters_.udp_pushes_copied;
+  return rc;
+}
+
+bool LibOS::send_udp_frame(Queue& queue, std::uint32_t slot, const sl_sga_t& sga, Endpoint to) {
+  const device::Frame* lent = buffers_.frame_of(sga);
+  if (lent == nullptr || sga.numsegs != 1) return false;
+  auto* payload = static_cast<std::uint8_t*>(sga.segs[0].buf);
+  // The headers go right in front of the payload; an application that moved its segment's start
+  // into the headroom gets a copy instead.
+  if (payload < lent->data + Provider::kHeadroom || bind_ephemeral(queue) < 0) return false;
+  device::Frame frame = *lent;
+  frame.data = payload - Provider::kHeadroom;
+  frame.capacity = static_cast<std::uint32_t>(lent->data + lent->capacity - frame.data);
+  frame.len = 0;
+  frame.kept = true;  // the device gives it back (reclaim_frames) instead of keeping it
+  bool taken = false;
+  const int rc = provider_->udp_send_frame(queue.socket, to, frame, sga.segs[0].len, taken);
+  if (!taken) {  // refused, or copied (to our own address): done now
+    if (rc == 0) ++counters_.udp_pushes_copied;
+    complete(slot, rc);
+    buffers_.return_to_app(sga);
+    return true;
+  }
+  ++counters_.udp_pushes_zero_copy;
+  operations_.at(slot).result.ret = rc;  // reported when the device is done with the frame
+  frame_push_[provider_->frame_index(frame)] = slot;
+  ++frame_pushes_in_flight_;
+  return true;
+}
+
+void LibOS::reclaim_frames() {
+  std::size_t n = 0;
+  do {
+    n = provider_->reclaim_frames(reclaimed_);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint32_t index = provider_->frame_index(reclaimed_[i]);
+      if (index >= frame_push_.size() || frame_push_[index] == kNoSlot) continue;
+      const std::uint32_t slot = frame_push_[index];
+      frame_push_[index] = kNoSlot;
+      --frame_pushes_in_flight_;
+      Operation& op = operations_.at(slot);
+      buffers_.return_to_app(op.result.value.sga);
+      complete(slot, op.result.ret);
+    }
+  } while (n == reclaimed_.size() && frame_pushes_in_flight_ > 0);
 }
 
 sl_qtoken_t LibOS::push(int qd, const sl_sga_t& sga) {
@@ -157,11 +207,15 @@ sl_qtoken_t LibOS::push_to(int qd, const sl_sga_t& sga, Endpoint to) {
   if (const int rc = buffers_.lend_to_stack(sga); rc < 0) return rc;
   std::uint32_t slot;
   const sl_qtoken_t token = begin(*queue, queue->has_peer && to == queue->peer ? SL_OPC_PUSH : SL_OPC_PUSHTO, slot);
-  if (token >= 0) {
-    // The datagram is copied into a frame (or refused) right here, so the push completes at once.
-    operations_.at(slot).result.value.sga = sga;
-    complete(slot, send_udp(*queue, sga, to));
+  if (token < 0) {
+    buffers_.return_to_app(sga);
+    return token;
   }
+  operations_.at(slot).result.value.sga = sga;
+  // A frame-backed sga leaves in its own frame and completes when the device is done with it.
+  if (send_udp_frame(*queue, slot, sga, to)) return token;
+  // Otherwise the datagram is copied into a frame (or refused) right here: complete at once.
+  complete(slot, send_udp(*queue, sga, to));
   buffers_.return_to_app(sga);
   return token;
 }
@@ -289,7 +343,7 @@ void LibOS::progress_tcp_pops(Queue& queue) {
       complete_from(queue.pops, slot, 0);
       continue;
     }
-    buffers_.free(sga);
+    sga_free(sga);
     if (n == -EAGAIN) {
       ++counters_.pops_empty;
       return;
@@ -301,6 +355,28 @@ void LibOS::progress_tcp_pops(Queue& queue) {
     }
     complete_from(queue.pops, slot, static_cast<int>(n));
   }
+}
+
+namespace {
+void set_sender(sl_sga_t& sga, Endpoint from) {
+  sga.addr.sin_family = AF_INET;
+  sga.addr.sin_port = htons(from.port);
+  sga.addr.sin_addr.s_addr = htonl(from.address.value);
+}
+}  // namespace
+
+bool LibOS::pop_udp_frame(Queue& queue, sl_sga_t& sga, Endpoint& from) {
+  if (buffers_.frame_slots() == 0) return false;
+  if (buffers_.frames_held() >= buffers_.frame_slots()) {
+    ++counters_.frame_budget_fallbacks;  // a slow application cannot hold every frame: copy
+    return false;
+  }
+  device::Frame frame;
+  std::span<std::uint8_t> payload;
+  if (provider_->udp_receive_frame(queue.socket, frame, payload, from) < 0) return false;  // reassembled
+  buffers_.adopt_frame(frame, payload.data(), static_cast<std::uint32_t>(payload.size()), sga);  // a slot is free
+  ++counters_.udp_pops_zero_copy;
+  return true;
 }
 
 void LibOS::progress_udp_pops(Queue& queue) {
@@ -317,6 +393,12 @@ void LibOS::progress_udp_pops(Queue& queue) {
       complete_from(queue.pops, slot, static_cast<int>(size));
       continue;
     }
+    Endpoint from;
+    if (size > 0 && pop_udp_frame(queue, sga, from)) {
+      set_sender(sga, from);
+      complete_from(queue.pops, slot, 0);
+      continue;
+    }
     std::span<std::uint8_t> segments[SL_SGA_MAX_SEGMENTS];
     std::size_t count = 0;
     int rc = 0;
@@ -329,11 +411,9 @@ void LibOS::progress_udp_pops(Queue& queue) {
     }
     // A datagram that cannot be held (too large, no buffer) is consumed and reported: it would
     // otherwise block every later one.
-    Endpoint from;
     provider_->udp_receive(queue.socket, {segments, count}, from);
-    sga.addr.sin_family = AF_INET;
-    sga.addr.sin_port = htons(from.port);
-    sga.addr.sin_addr.s_addr = htonl(from.address.value);
+    if (rc == 0 && count > 0) ++counters_.udp_pops_copied;
+    set_sender(sga, from);
     complete_from(queue.pops, slot, rc);
   }
 }
@@ -390,6 +470,7 @@ int LibOS::poll(std::size_t budget) {
   }
   ready_.clear();
   provider_->end_poll(now);
+  if (frame_pushes_in_flight_ > 0) reclaim_frames();
   // Events raised by timers or by our own sends are picked up next time, and keep the loop awake.
   while (provider_->next_event(event)) handle_event(event);
   return static_cast<int>(completed_this_poll_);

@@ -10,7 +10,9 @@
 // Contract:
 //  - Socket handles are the provider's own small integers >= 0; calls return -errno.
 //  - Every call is non-blocking: -EAGAIN means "not now, an event will say when".
-//  - Data is copied in (send) and out (receive): the core owns the application's buffers.
+//  - Data is copied in (send) and out (receive): the core owns the application's buffers. The one
+//    exception is UDP over a device that lends frames (the "frame" calls below): a datagram then
+//    stays in its device frame from the wire to the application and back.
 //  - Single-threaded: everything is called from the thread that owns the LibOS.
 #include <cerrno>
 #include <cstddef>
@@ -18,6 +20,7 @@
 #include <span>
 #include <string_view>
 
+#include "device/device.hpp"
 #include "socket/endpoint.hpp"
 #include "util/time.hpp"
 
@@ -86,6 +89,39 @@ class Provider {
   virtual long udp_receive(int socket, std::span<const std::span<std::uint8_t>> segments, Endpoint& from) = 0;
   virtual void udp_close(int socket) = 0;
   virtual Endpoint udp_local(int socket) const = 0;
+
+  // Zero-copy UDP frames (the stack on xdp, tap, sim). Providers without them keep the defaults.
+  /// True when frames can be lent to the application (the calls below work).
+  virtual bool lends_frames() const { return false; }
+  /// The largest UDP payload one frame carries (mtu - 28); 0 without frame lending.
+  virtual std::size_t frame_payload_limit() const { return 0; }
+  /// Frames in the device's pool: every frame_index() is below it.
+  virtual std::size_t frame_count() const { return 0; }
+  virtual std::uint32_t frame_index(const device::Frame& /*frame*/) const { return 0; }
+  virtual std::span<const std::uint8_t> frame_memory() const { return {}; }
+  /// An empty device frame, now the caller's; false when the pool is empty.
+  virtual bool frame_allocate(device::Frame& /*out*/) { return false; }
+  /// Gives a frame the caller owns back to the device's pool.
+  virtual void frame_release(const device::Frame& /*frame*/) {}
+  /// Takes the oldest datagram with the frame it arrived in (now the caller's): `payload` points
+  /// into it. -EAGAIN when none is queued; -EOPNOTSUPP when it is not in one frame (reassembled
+  /// from fragments): take that one with udp_receive.
+  virtual long udp_receive_frame(int /*socket*/, device::Frame& /*frame*/, std::span<std::uint8_t>& /*payload*/,
+                                 Endpoint& /*from*/) {
+    return -EOPNOTSUPP;
+  }
+  /// Sends the datagram whose payload lies in `frame` after kHeadroom bytes, the frame itself (set
+  /// Frame::kept to have it back through reclaim_frames). `taken` false: nothing was sent from the
+  /// frame (refused, or copied: a datagram to our own address); the return says how it went.
+  virtual int udp_send_frame(int /*socket*/, Endpoint /*to*/, const device::Frame& /*frame*/, std::size_t /*length*/,
+                             bool& taken) {
+    taken = false;
+    return -EOPNOTSUPP;
+  }
+  /// Kept frames the device is done with (see device::Device::reclaim_kept).
+  virtual std::size_t reclaim_frames(std::span<device::Frame> /*out*/) { return 0; }
+  /// Bytes in front of a frame's UDP payload: Ethernet, IPv4 and UDP headers.
+  static constexpr std::size_t kHeadroom = 42;
 
   // TCP.
   virtual int tcp_listen(Endpoint local, std::uint32_t backlog) = 0;

@@ -16,11 +16,16 @@ std::uint8_t* map_region(std::size_t size) {
 }
 }  // namespace
 
-SgaPool::SgaPool(std::uint32_t buffer_count, std::uint32_t buffer_size)
+SgaPool::SgaPool(std::uint32_t buffer_count, std::uint32_t buffer_size, std::uint32_t frame_slots)
     : memory_(map_region(std::size_t{buffer_count} * buffer_size)),
       memory_size_(std::size_t{buffer_count} * buffer_size),
       pool_(memory_, buffer_count, buffer_size),
-      tags_(buffer_count) {}
+      buffer_count_(buffer_count),
+      tags_(std::size_t{buffer_count} + frame_slots),
+      frames_(frame_slots),
+      free_frames_(frame_slots) {
+  for (std::uint32_t i = 0; i < frame_slots; ++i) free_frames_[i] = frame_slots - 1 - i;
+}
 
 SgaPool::~SgaPool() { ::munmap(memory_, memory_size_); }
 
@@ -54,6 +59,36 @@ int SgaPool::allocate(std::size_t size, sl_sga_t& out) {
   return 0;
 }
 
+int SgaPool::adopt_frame(const device::Frame& frame, std::uint8_t* payload, std::uint32_t length, sl_sga_t& out) {
+  if (free_frames_.empty()) return -ENOBUFS;
+  const std::uint32_t slot = free_frames_.back();
+  free_frames_.pop_back();
+  frames_[slot] = frame;
+  const std::uint32_t index = buffer_count_ + slot;
+  Tag& head = tags_[index];
+  head.state = State::app;
+  head.buffers = 1;
+  head.members[0] = index;
+  out.handle = handle_of(index, head.generation);
+  out.numsegs = 1;
+  out.segs[0] = {payload, length};
+  for (std::size_t i = 1; i < SL_SGA_MAX_SEGMENTS; ++i) out.segs[i] = {nullptr, 0};
+  return 0;
+}
+
+const device::Frame* SgaPool::frame_of(const sl_sga_t& sga) {
+  bool stale = false;
+  const Tag* head = head_of(sga.handle, stale);
+  if (head == nullptr || head->members[0] < buffer_count_) return nullptr;
+  return &frames_[head->members[0] - buffer_count_];
+}
+
+std::span<const std::uint8_t> SgaPool::region(std::uint32_t index) const {
+  if (index < buffer_count_) return {pool_.address(index), buffer_size()};
+  const device::Frame& frame = frames_[index - buffer_count_];
+  return {frame.data, frame.capacity};
+}
+
 SgaPool::Tag* SgaPool::head_of(std::uint64_t handle, bool& stale) {
   stale = false;
   const std::uint64_t slot = handle & 0xffffffffu;
@@ -70,7 +105,8 @@ SgaPool::Tag* SgaPool::head_of(std::uint64_t handle, bool& stale) {
   return tag.buffers == 0 ? nullptr : &tag;
 }
 
-int SgaPool::free(sl_sga_t& sga) {
+int SgaPool::free(sl_sga_t& sga, device::Frame& frame) {
+  frame = {};
   bool stale = false;
   Tag* head = head_of(sga.handle, stale);
   if (head == nullptr) return stale ? -EALREADY : -EINVAL;
@@ -82,7 +118,12 @@ int SgaPool::free(sl_sga_t& sga) {
     tag.generation += 1;  // every handle naming this buffer is now stale
     tag.state = State::free;
     tag.buffers = 0;
-    pool_.give(index);
+    if (index < buffer_count_) {
+      pool_.give(index);
+    } else {
+      frame = frames_[index - buffer_count_];
+      free_frames_.push_back(index - buffer_count_);  // capacity frame_slots: no growth
+    }
   }
   sga.handle = 0;
   sga.numsegs = 0;
@@ -97,10 +138,10 @@ int SgaPool::lend_to_stack(const sl_sga_t& sga) {
   if (sga.numsegs > head->buffers) return -EMSGSIZE;
   for (std::uint32_t i = 0; i < sga.numsegs; ++i) {
     // A segment may be moved and shortened inside its buffer, never beyond it.
-    const std::uint8_t* start = pool_.address(head->members[i]);
+    const std::span<const std::uint8_t> room = region(head->members[i]);
     const auto* buf = static_cast<const std::uint8_t*>(sga.segs[i].buf);
     if (sga.segs[i].len == 0) continue;
-    if (buf < start || buf + sga.segs[i].len > start + buffer_size()) return -EMSGSIZE;
+    if (buf < room.data() || buf + sga.segs[i].len > room.data() + room.size()) return -EMSGSIZE;
   }
   head->state = State::stack;
   return 0;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "iface/layout.hpp"
 #include "runtime/instance_config.hpp"
 #include "util/error.hpp"
 
@@ -154,6 +155,33 @@ long StackProvider::udp_receive(int socket, std::span<const std::span<std::uint8
   instance_->interface().release(held);
   held = {};
   return size;
+}
+
+static_assert(Provider::kHeadroom == iface::layout::udp_payload);
+
+std::size_t StackProvider::frame_payload_limit() const {
+  return instance_->interface().config().mtu - wire::Ipv4Packet::min_header_len - wire::UdpPacket::header_len;
+}
+
+void StackProvider::frame_release(const device::Frame& frame) {
+  device::Frame plain = frame;
+  plain.kept = false;
+  instance_->frame_io().release(plain);
+}
+
+long StackProvider::udp_receive_frame(int socket, device::Frame& frame, std::span<std::uint8_t>& payload, Endpoint& from) {
+  if (!hold(socket)) return instance_->interface().udp_local(socket).port == 0 ? -EBADF : -EAGAIN;
+  socket::UdpDatagram& held = held_[static_cast<std::size_t>(socket)];
+  if (held.frame.data == nullptr) return -EOPNOTSUPP;  // reassembled: its bytes are in a slot, not a frame
+  frame = held.frame;
+  payload = held.payload;
+  from = held.from;
+  held = {};  // the frame is the caller's now: not released here
+  return static_cast<long>(payload.size());
+}
+
+int StackProvider::udp_send_frame(int socket, Endpoint to, const device::Frame& frame, std::size_t length, bool& taken) {
+  return instance_->interface().udp_send_frame(now(), socket, to, frame, length, taken);
 }
 
 void StackProvider::udp_close(int socket) {

@@ -36,6 +36,17 @@ class StackProvider final : public Provider {
   void udp_close(int socket) override;
   Endpoint udp_local(int socket) const override;
 
+  bool lends_frames() const override { return instance_->device().lends_frames(); }
+  std::size_t frame_payload_limit() const override;
+  std::size_t frame_count() const override { return instance_->device().pool_capacity(); }
+  std::uint32_t frame_index(const device::Frame& frame) const override { return instance_->device().frame_index(frame); }
+  std::span<const std::uint8_t> frame_memory() const override { return instance_->device().frame_memory(); }
+  bool frame_allocate(device::Frame& out) override { return instance_->frame_io().allocate(out); }
+  void frame_release(const device::Frame& frame) override;
+  long udp_receive_frame(int socket, device::Frame& frame, std::span<std::uint8_t>& payload, Endpoint& from) override;
+  int udp_send_frame(int socket, Endpoint to, const device::Frame& frame, std::size_t length, bool& taken) override;
+  std::size_t reclaim_frames(std::span<device::Frame> out) override { return instance_->device().reclaim_kept(out); }
+
   int tcp_listen(Endpoint local, std::uint32_t backlog) override;
   int tcp_accept(int listener, Endpoint& peer) override;
   int tcp_connect(Endpoint remote) override;

@@ -34,7 +34,8 @@ void DeviceFrameIo::transmit(const device::Frame& frame) {
 
 void DeviceFrameIo::release(const device::Frame& frame) {
   // Recycle through the allocation cache first: the frame is warm and saves a pool round trip.
-  if (alloc_count_ < alloc_cache_.size()) {
+  // Never a kept frame: it is lent to the application and must reach the device's reclaim_kept().
+  if (!frame.kept && alloc_count_ < alloc_cache_.size()) {
     alloc_cache_[alloc_count_++] = frame;
     return;
   }

@@ -5,12 +5,22 @@
 // out its result exactly once. Buffers: a pop's `data` is pool memory lent to JS; `release(data)`
 // returns it (afterwards it is detached: length 0, and a second release throws EALREADY); a buffer
 // nobody released goes back when garbage-collected. `push(qd, data)` is zero-copy for such buffers
-// (and for `sgaAlloc` ones), and copies any other Uint8Array.
+// (and for `sgaAlloc` ones), and copies any other Uint8Array. On xdp, tap and sim a UDP buffer is
+// the device frame itself: a popped datagram's `data` lies in the frame it arrived in, pushing it
+// sends that frame, and `release(data)` gives the frame back to the device.
 import { loadNative, type NativeLibos } from "@sluice/native";
 import { callNative, LibosError } from "../errors.js";
 import { Driver, type DriverOptions } from "./driver.js";
 import { type RequestApp, RequestService, type RequestServiceOptions } from "./service.js";
 import { type Address, ipToNumber, ipToString, type LibosConfig, type QResult, type QToken } from "./types.js";
+
+/**
+ * The LibOS's counters. UDP datagrams are zero-copy where the device lends frames (xdp, tap, sim):
+ * a pop's buffer is the frame it arrived in and a push of such a buffer sends that frame itself;
+ * `...Copied` count the datagrams that were copied instead, `frameBudgetFallbacks` the copies forced
+ * because the application held `frameBudget` frames already.
+ */
+export type LibosCounters = ReturnType<NativeLibos["counters"]>;
 
 export interface WaitOptions {
   /** Reject with ETIMEDOUT after this long (the operation stays pending and can be waited again). */
@@ -128,7 +138,10 @@ export class Libos {
     );
   }
 
-  /** A zero-copy buffer of `size` bytes (at most one pool buffer) to fill and push. */
+  /**
+   * A zero-copy buffer of `size` bytes (at most one pool buffer) to fill and push. On xdp, tap and
+   * sim a buffer that fits one UDP datagram is a device frame itself (see docs/libos-api.md).
+   */
   sgaAlloc(size: number): Uint8Array {
     return new Uint8Array(this.call(() => this.native.sgaAlloc(size)));
   }
@@ -183,6 +196,11 @@ export class Libos {
     const qt = qts[winner.index] as QToken;
     this.forget(qt);
     return winner;
+  }
+
+  /** Copies and zero-copy frames so far (read outside the data path: for tests and stats). */
+  counters(): LibosCounters {
+    return this.call(() => this.native.counters());
   }
 
   /** Stops the LibOS: pending operations reject with ECANCELED, lent buffers are detached. */

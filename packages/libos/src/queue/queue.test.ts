@@ -104,6 +104,17 @@ describe("@sluice/libos queue API over sim", () => {
     }
     b.close(server);
     await echo;
+    // On sim every datagram stayed in a device frame: b popped each one in the frame it arrived in
+    // and sent that frame back; no payload was copied between frames and pool buffers.
+    expect(b.counters()).toMatchObject({
+      udpPopsZeroCopy: 6,
+      udpPushesZeroCopy: 6,
+      udpPopsCopied: 0,
+      udpPushesCopied: 0,
+    });
+    expect(a.counters()).toMatchObject({ udpPopsZeroCopy: 6, udpPopsCopied: 0, udpPushesCopied: 0 });
+    expect(b.counters().framesHeld).toBe(0);
+    expect(a.counters().framesHeld).toBe(0);
   });
 
   it("waitAny names the operation that completed; the other stays pending", async () => {

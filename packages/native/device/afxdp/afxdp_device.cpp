@@ -22,7 +22,9 @@ AfXdpDevice::AfXdpDevice(std::unique_ptr<BoundSocket> bound, DeviceInfo info)
       fd_(xsk_socket__fd(bound_->socket)),
       // Half the frames at most, so transmit always has frames to allocate.
       fill_target_(std::min<std::uint32_t>(umem().ring_size(), static_cast<std::uint32_t>(umem().pool().capacity() / 2))),
-      refill_batch_(std::max<std::uint32_t>(1, std::min<std::uint32_t>(64, fill_target_ / 4))) {
+      refill_batch_(std::max<std::uint32_t>(1, std::min<std::uint32_t>(64, fill_target_ / 4))),
+      kept_(umem().pool().capacity(), 0),
+      kept_done_(umem().pool().capacity()) {
   refill();
 }
 
@@ -51,6 +53,15 @@ Frame AfXdpDevice::frame_at(std::uint64_t addr, std::uint32_t len) const {
   const std::uint32_t frame_size = umem().frame_size();
   const std::uint64_t frame_start = addr - addr % frame_size;
   return {umem().area() + addr, len, static_cast<std::uint32_t>(frame_start + frame_size - addr), frame_start};
+}
+
+void AfXdpDevice::give_back(std::uint64_t addr, bool kept) {
+  FramePool& pool = umem().pool();
+  if (kept) {
+    kept_done_.push(frame_at(addr, 0));  // holds every UMEM frame: cannot overflow
+  } else {
+    pool.give(pool.index_of_offset(addr));
+  }
 }
 
 void AfXdpDevice::refill() {
@@ -127,6 +138,7 @@ std::size_t AfXdpDevice::transmit(std::span<const Frame> frames) {
     desc->len = frames[i].len;
     desc->options = 0;
     bytes += frames[i].len;
+    if (frames[i].kept) kept_[umem().pool().index_of_offset(frames[i].handle)] = 1;
   }
   xsk_ring_prod__submit(&bound_->tx, count);
   in_flight_tx_ += count;
@@ -137,8 +149,7 @@ std::size_t AfXdpDevice::transmit(std::span<const Frame> frames) {
 }
 
 void AfXdpDevice::release(std::span<const Frame> frames) {
-  FramePool& pool = umem().pool();
-  for (const Frame& frame : frames) pool.give(pool.index_of_offset(frame.handle));
+  for (const Frame& frame : frames) give_back(frame.handle, frame.kept);
 }
 
 void AfXdpDevice::flush() {
@@ -172,9 +183,12 @@ void AfXdpDevice::reap_completions() {
   std::uint32_t slot = 0;
   const std::uint32_t count = xsk_ring_cons__peek(&umem().completion(), in_flight_tx_, &slot);
   if (count == 0) return;
-  FramePool& pool = umem().pool();
+  const FramePool& pool = umem().pool();
   for (std::uint32_t i = 0; i < count; ++i) {
-    pool.give(pool.index_of_offset(*xsk_ring_cons__comp_addr(&umem().completion(), slot + i)));
+    const std::uint64_t addr = *xsk_ring_cons__comp_addr(&umem().completion(), slot + i);
+    std::uint8_t& kept = kept_[pool.index_of_offset(addr)];
+    give_back(addr, kept != 0);
+    kept = 0;
   }
   xsk_ring_cons__release(&umem().completion(), count);
   in_flight_tx_ -= count;

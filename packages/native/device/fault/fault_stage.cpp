@@ -19,21 +19,37 @@ void FaultStage::emit(const Frame& frame, Device& inner, FrameBatch& out) {
   }
 }
 
+bool FaultStage::unkept(Frame& frame, Device& inner) {
+  if (!frame.kept) return true;
+  // A kept frame is an application's buffer (zero-copy push): damage a copy, never its bytes.
+  Frame copy;
+  if (inner.allocate({&copy, 1}) != 1 || copy.capacity < frame.len) {
+    if (copy.data != nullptr) inner.release({&copy, 1});
+    return false;
+  }
+  std::memcpy(copy.data, frame.data, frame.len);
+  copy.len = frame.len;
+  inner.release({&frame, 1});  // a kept frame goes back to its owner
+  frame = copy;
+  return true;
+}
+
 void FaultStage::remove_held(std::size_t i) {
   for (std::size_t j = i; j + 1 < held_count_; ++j) held_[j] = held_[j + 1];
   --held_count_;
 }
 
-void FaultStage::process(const Frame& frame, Device& inner, const Clock& clock, FrameBatch& out) {
+void FaultStage::process(const Frame& given, Device& inner, const Clock& clock, FrameBatch& out) {
   ++counters_.frames;
   if (random_.chance(spec_.drop)) {
-    inner.release({&frame, 1});
+    inner.release({&given, 1});
     ++counters_.dropped;
     return;
   }
+  Frame frame = given;
   // Past the Ethernet header, as on a wire whose FCS would have caught a damaged header: the IPv4,
   // UDP and TCP checksums are what this is meant to exercise.
-  if (frame.len > kEthernetHeader && random_.chance(spec_.corrupt)) {
+  if (frame.len > kEthernetHeader && random_.chance(spec_.corrupt) && unkept(frame, inner)) {
     const std::uint64_t bit = random_.below(std::uint64_t{frame.len - kEthernetHeader} * 8);
     frame.data[kEthernetHeader + bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
     ++counters_.corrupted;

@@ -56,6 +56,8 @@ class FaultStage {
 
   void emit(const Frame& frame, Device& inner, FrameBatch& out);
   void remove_held(std::size_t i);
+  /// Makes `frame` safe to damage: a kept frame is swapped for a copy (false if none is free).
+  bool unkept(Frame& frame, Device& inner);
 
   FaultSpec spec_;
   Duration hold_time_;

@@ -39,6 +39,10 @@ class PcapDevice final : public Device {
   int wait_fd() const override { return inner_->wait_fd(); }
   std::size_t pool_capacity() const override { return inner_->pool_capacity(); }
   std::size_t pool_available() const override { return inner_->pool_available(); }
+  bool lends_frames() const override { return inner_->lends_frames(); }
+  std::size_t reclaim_kept(std::span<Frame> out) override { return inner_->reclaim_kept(out); }
+  std::uint32_t frame_index(const Frame& frame) const override { return inner_->frame_index(frame); }
+  std::span<const std::uint8_t> frame_memory() const override { return inner_->frame_memory(); }
 
   /// Writes every buffered record to the file now (also done on destruction).
   void flush_capture() { writer_.flush(); }

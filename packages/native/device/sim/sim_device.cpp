@@ -22,7 +22,8 @@ SimDevice::SimDevice(SimWire* wire, std::uint32_t id, const SimEndpointConfig& c
       pool_(memory_.data(), config.pool_frames, config.frame_size),
       lent_(config.pool_frames, 0),
       rx_queue_(config.pool_frames),
-      rx_lengths_(config.pool_frames, 0) {
+      rx_lengths_(config.pool_frames, 0),
+      kept_done_(config.pool_frames) {
   info_.backend = "sim";
   info_.name = config.name;
   info_.mtu = config.mtu;
@@ -45,7 +46,11 @@ std::int64_t SimDevice::owned_index(const Frame& frame) const {
   return static_cast<std::int64_t>(index);
 }
 
-void SimDevice::give_back(std::uint32_t index) {
+void SimDevice::give_back(const Frame& frame, std::uint32_t index) {
+  if (frame.kept) {  // still the caller's: it comes back through reclaim_kept()
+    kept_done_.push(frame_at(index, 0));  // holds every pool frame: cannot overflow
+    return;
+  }
   lent_[index] = 0;
   pool_.give(index);
 }
@@ -105,7 +110,7 @@ std::size_t SimDevice::transmit(std::span<const Frame> frames) {
       counters_.tx_bytes += frame.len;
       wire_->transmit_from(id_, {frame.data, frame.len});
     }
-    give_back(index);
+    give_back(frame, index);
   }
   return frames.size();
 }
@@ -117,7 +122,7 @@ void SimDevice::release(std::span<const Frame> frames) {
       ++sim_counters_.foreign_frames;
       continue;
     }
-    give_back(static_cast<std::uint32_t>(owned));
+    give_back(frame, static_cast<std::uint32_t>(owned));
   }
 }
 

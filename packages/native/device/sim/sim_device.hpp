@@ -12,7 +12,7 @@
 
 #include "device/device.hpp"
 #include "device/frame_pool.hpp"
-#include "device/sim/fixed_queue.hpp"
+#include "device/fixed_queue.hpp"
 
 namespace sluice::device::sim {
 
@@ -47,6 +47,10 @@ class SimDevice final : public Device {
   void flush() override {}
   std::size_t pool_capacity() const override { return pool_.capacity(); }
   std::size_t pool_available() const override { return pool_.available(); }
+  bool lends_frames() const override { return true; }
+  std::size_t reclaim_kept(std::span<Frame> out) override { return kept_done_.pop_into(out); }
+  std::uint32_t frame_index(const Frame& frame) const override { return static_cast<std::uint32_t>(frame.handle); }
+  std::span<const std::uint8_t> frame_memory() const override { return memory_; }
 
   const SimEndpointCounters& sim_counters() const { return sim_counters_; }
   /// Frames delivered by the wire and not yet returned by receive().
@@ -63,7 +67,8 @@ class SimDevice final : public Device {
   /// Pool index of a frame this endpoint lent out, or -1 for a frame it does not own.
   std::int64_t owned_index(const Frame& frame) const;
   Frame frame_at(std::uint32_t index, std::uint32_t len) const;
-  void give_back(std::uint32_t index);
+  /// A frame the caller gave up: to the pool, or to kept_done_ when it is kept.
+  void give_back(const Frame& frame, std::uint32_t index);
 
   SimWire* wire_;
   std::uint32_t id_;
@@ -75,6 +80,7 @@ class SimDevice final : public Device {
   std::vector<std::uint8_t> lent_;  ///< per pool frame: 1 while the caller owns it
   FixedQueue<std::uint32_t> rx_queue_;
   std::vector<std::uint32_t> rx_lengths_;  ///< per pool frame: bytes delivered into it
+  FixedQueue<Frame> kept_done_;            ///< kept frames transmitted or released, for reclaim_kept()
 };
 
 }  // namespace sluice::device::sim

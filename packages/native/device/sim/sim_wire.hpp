@@ -17,7 +17,7 @@
 #include <span>
 #include <vector>
 
-#include "device/sim/fixed_queue.hpp"
+#include "device/fixed_queue.hpp"
 #include "device/sim/link.hpp"
 #include "device/sim/random.hpp"
 #include "device/sim/sim_device.hpp"

@@ -10,12 +10,21 @@ TapDevice::TapDevice(int fd, DeviceInfo info, std::uint32_t frame_count, std::ui
     : fd_(fd),
       info_(std::move(info)),
       buffers_(std::size_t{frame_count} * frame_size),
-      pool_(buffers_.data(), frame_count, frame_size) {}
+      pool_(buffers_.data(), frame_count, frame_size),
+      kept_done_(frame_count) {}
 
 TapDevice::~TapDevice() { ::close(fd_); }
 
 Frame TapDevice::frame_for(std::uint32_t index, std::uint32_t len) const {
   return {pool_.address(index), len, pool_.frame_size(), index};
+}
+
+void TapDevice::give_back(const Frame& frame) {
+  if (frame.kept) {
+    kept_done_.push(frame_for(static_cast<std::uint32_t>(frame.handle), 0));  // holds every frame: cannot overflow
+  } else {
+    pool_.give(static_cast<std::uint32_t>(frame.handle));
+  }
 }
 
 std::size_t TapDevice::receive(std::span<Frame> out) {
@@ -65,14 +74,14 @@ std::size_t TapDevice::transmit(std::span<const Frame> frames) {
       // as a NIC drops frames on a link that is down.
       ++counters_.tx_dropped;
     }
-    pool_.give(static_cast<std::uint32_t>(frame.handle));
+    give_back(frame);
   }
   counters_.tx_ring_full += frames.size() - accepted;
   return accepted;
 }
 
 void TapDevice::release(std::span<const Frame> frames) {
-  for (const Frame& frame : frames) pool_.give(static_cast<std::uint32_t>(frame.handle));
+  for (const Frame& frame : frames) give_back(frame);
 }
 
 }  // namespace sluice::device::tap

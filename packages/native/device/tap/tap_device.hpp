@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "device/device.hpp"
+#include "device/fixed_queue.hpp"
 #include "device/frame_pool.hpp"
 #include "device/open.hpp"
 
@@ -41,15 +42,22 @@ class TapDevice final : public Device {
   int wait_fd() const override { return fd_; }
   std::size_t pool_capacity() const override { return pool_.capacity(); }
   std::size_t pool_available() const override { return pool_.available(); }
+  bool lends_frames() const override { return true; }
+  std::size_t reclaim_kept(std::span<Frame> out) override { return kept_done_.pop_into(out); }
+  std::uint32_t frame_index(const Frame& frame) const override { return static_cast<std::uint32_t>(frame.handle); }
+  std::span<const std::uint8_t> frame_memory() const override { return buffers_; }
 
  private:
   Frame frame_for(std::uint32_t index, std::uint32_t len) const;
+  /// A frame the caller gave up (write() copied it, or it was released): pool, or kept_done_.
+  void give_back(const Frame& frame);
 
   int fd_;
   DeviceInfo info_;
   DeviceCounters counters_;
   std::vector<std::uint8_t> buffers_;
   FramePool pool_;
+  FixedQueue<Frame> kept_done_;  ///< kept frames written or released, for reclaim_kept()
 };
 
 }  // namespace sluice::device::tap

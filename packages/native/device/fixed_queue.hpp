@@ -1,9 +1,10 @@
 #pragma once
 // A FIFO ring whose storage is allocated once, at construction; push and pop never allocate.
 #include <cstddef>
+#include <span>
 #include <vector>
 
-namespace sluice::device::sim {
+namespace sluice::device {
 
 template <typename T>
 class FixedQueue {
@@ -44,6 +45,13 @@ class FixedQueue {
     return value;
   }
 
+  /// Moves up to out.size() of the oldest elements into `out`; returns how many.
+  std::size_t pop_into(std::span<T> out) {
+    std::size_t n = 0;
+    while (n < out.size() && size_ > 0) out[n++] = pop();
+    return n;
+  }
+
   void clear() { head_ = size_ = 0; }
 
  private:
@@ -52,4 +60,4 @@ class FixedQueue {
   std::size_t size_ = 0;
 };
 
-}  // namespace sluice::device::sim
+}  // namespace sluice::device
