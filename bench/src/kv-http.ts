@@ -7,10 +7,11 @@
 // Servers on CPU 0, clients on CPU 1. Each run records the client's own CPU seconds per wall second:
 // near 1.0 the load generator, not the server, set the rate.
 // Writes results/kv-http-*.json with the ratios and targets.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Network } from "@sluice/netns";
+import { redisServerArgs, startNginx, writeNginxConfig } from "./app-loads.js";
 import {
   createBenchNetwork,
   kernelServerFlags,
@@ -128,57 +129,6 @@ async function wrk(net: Network, server: string): Promise<void> {
   });
 }
 
-/** nginx with one worker and no master, serving a fixed body like Sluice's http app. */
-async function startNginx(net: Network, dir: string) {
-  const conf = join(dir, "nginx.conf");
-  writeFileSync(
-    conf,
-    [
-      "daemon off;",
-      "master_process off;",
-      "worker_processes 1;",
-      `pid ${dir}/nginx.pid;`,
-      `error_log ${dir}/error.log;`,
-      "events { worker_connections 1024; }",
-      "http {",
-      "  access_log off;",
-      "  keepalive_requests 1000000;",
-      `  client_body_temp_path ${dir}/body;`,
-      `  proxy_temp_path ${dir}/proxy;`,
-      `  fastcgi_temp_path ${dir}/fastcgi;`,
-      `  uwsgi_temp_path ${dir}/uwsgi;`,
-      `  scgi_temp_path ${dir}/scgi;`,
-      `  server { listen ${SERVER}:80; location / { default_type text/plain; return 200 "Hello from Sluice\\n"; } }`,
-      "}",
-      "",
-    ].join("\n"),
-  );
-  const child = net.spawn("server", ["taskset", "-c", "0", "nginx", "-c", conf, "-p", dir]);
-  let output = "";
-  child.stderr!.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  for (let attempt = 0; ; attempt += 1) {
-    const probe = await net.exec(
-      "client",
-      ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", `http://${SERVER}/`],
-      {
-        check: false,
-      },
-    );
-    if (probe.stdout === "200") break;
-    if (attempt === 50 || child.exitCode !== null) throw new Error(`nginx did not start: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    async stop() {
-      const exited = new Promise((resolve) => child.on("exit", resolve));
-      child.kill("SIGQUIT");
-      await exited;
-    },
-  };
-}
-
 const sluiceServer = (app: string, port: number, impl: "native" | "ts" = "native") =>
   sluiceRunArgv(app, port, xdpServerFlags(SERVER), ["--impl", impl, "--proto", "tcp"]);
 
@@ -189,26 +139,18 @@ try {
   const redis = await startServer(
     net,
     "server",
-    [
-      "taskset",
-      "-c",
-      "0",
-      "redis-server",
-      "--bind",
-      SERVER,
-      "--port",
-      "6379",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-    ].concat(["--protected-mode", "no", "--daemonize", "no", "--dir", nginxDir]),
+    ["taskset", "-c", "0", "redis-server", ...redisServerArgs(SERVER, 6379, nginxDir)],
     /Ready to accept connections/,
   );
   for (const pipeline of [1, 16]) await redisBenchmark(net, "redis-server (kernel)", pipeline);
   await redis.stop();
 
-  const nginx = await startNginx(net, nginxDir);
+  const nginxConf = writeNginxConfig(nginxDir, SERVER, 80);
+  const nginx = await startNginx(
+    net,
+    ["taskset", "-c", "0", "nginx", "-c", nginxConf, "-p", nginxDir],
+    `http://${SERVER}/`,
+  );
   await wrk(net, "nginx, 1 worker (kernel)");
   await nginx.stop();
 
