@@ -40,13 +40,14 @@ export async function startControlPlane({ host = "127.0.0.1", port, env = {}, on
       clearTimeout(timer);
     },
   };
-  // The control plane opens its database in the instrumentation hook, after Next.js says Ready.
+  // apps/web/server.mjs opens the database (the instrumentation hook, in Next's prepare) and only then listens and
+  // prints "Ready on": both lines, or a caller's first request is refused.
   const deadline = Date.now() + readyTimeoutMs;
-  while (!output.includes("Sluice: database")) {
+  while (!(output.includes("Sluice: database") && output.includes("Ready on"))) {
     if (child.exitCode !== null) throw new Error(`the control plane exited (${child.exitCode}):\n${output}`);
     if (Date.now() > deadline) {
       await plane.stop();
-      throw new Error(`the control plane did not open its database within ${readyTimeoutMs} ms:\n${output}`);
+      throw new Error(`the control plane was not serving within ${readyTimeoutMs} ms:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
