@@ -12,6 +12,7 @@ import {
   type KvRun,
   redisBenchmark,
   redisServerArgs,
+  requestRateRows,
   startNginx,
   writeNginxConfig,
   wrk,
@@ -98,20 +99,7 @@ const targets = {
   nginxAcceleratedOverKernel: ">= 1.5",
 };
 // One row per measurement, for the report (bench/src/report/script-module.ts): a rate column each.
-const runs = [
-  ...kvRuns.flatMap((r) =>
-    Object.entries(r.requestsPerSecond).map(([test, rate]) => ({
-      server: r.server,
-      load: `redis-benchmark ${test} -P ${r.pipeline} -c ${r.clients}`,
-      requestsPerSecond: rate,
-    })),
-  ),
-  ...httpRuns.map((r) => ({
-    server: r.server,
-    load: `wrk -c ${r.connections}`,
-    requestsPerSecond: r.requestsPerSecond,
-  })),
-];
+const runs = requestRateRows(kvRuns, httpRuns);
 const file = writeResults("accelerate", {
   runs,
   bench: "accelerate",

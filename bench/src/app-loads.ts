@@ -136,3 +136,24 @@ export async function startNginx(net: Network, argv: string[], url: string) {
     },
   };
 }
+
+/** One report row per measured rate (bench/src/report/script-module.ts): each redis-benchmark test, each wrk run. */
+export function requestRateRows(
+  kvRuns: readonly { server: string; pipeline: number; clients: number; requestsPerSecond: Record<string, number> }[],
+  httpRuns: readonly { server: string; connections: number; requestsPerSecond: number }[],
+): { server: string; load: string; requestsPerSecond: number }[] {
+  return [
+    ...kvRuns.flatMap((r) =>
+      Object.entries(r.requestsPerSecond).map(([test, rate]) => ({
+        server: r.server,
+        load: `redis-benchmark ${test} -P ${r.pipeline} -c ${r.clients}`,
+        requestsPerSecond: rate,
+      })),
+    ),
+    ...httpRuns.map((r) => ({
+      server: r.server,
+      load: `wrk -c ${r.connections}`,
+      requestsPerSecond: r.requestsPerSecond,
+    })),
+  ];
+}

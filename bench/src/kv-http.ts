@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Network } from "@sluice/netns";
-import { redisServerArgs, startNginx, writeNginxConfig } from "./app-loads.js";
+import { redisServerArgs, requestRateRows, startNginx, writeNginxConfig } from "./app-loads.js";
 import {
   createBenchNetwork,
   kernelServerFlags,
@@ -211,20 +211,7 @@ const targets = {
   httpSluiceOverNginx: ">= 2.0",
 };
 // One row per measurement, for the report (bench/src/report/script-module.ts): a rate column each.
-const runs = [
-  ...kvRuns.flatMap((r) =>
-    Object.entries(r.requestsPerSecond).map(([test, rate]) => ({
-      server: r.server,
-      load: `redis-benchmark ${test} -P ${r.pipeline} -c ${r.clients}`,
-      requestsPerSecond: rate,
-    })),
-  ),
-  ...httpRuns.map((r) => ({
-    server: r.server,
-    load: `wrk -c ${r.connections}`,
-    requestsPerSecond: r.requestsPerSecond,
-  })),
-];
+const runs = requestRateRows(kvRuns, httpRuns);
 const file = writeResults("kv-http", {
   runs,
   bench: "kv-http",
