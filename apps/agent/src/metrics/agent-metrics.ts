@@ -1,6 +1,7 @@
 // What the agent exposes to Prometheus: itself (up, control-plane connection, heartbeats, stats
 // delivery), its instances by state, and each instance's counters labelled by node, app, instance,
 // NIC and queue (so per-app and per-queue views are one `sum by` away), plus per-node totals.
+import type { CounterTotals } from "../stats/instance-counters.js";
 import type { InstanceCounters } from "../stats/sampler.js";
 import type { InstanceRecord, InstanceState } from "../supervisor/state-store.js";
 import { histogramSamples, type MetricFamily, type MetricSample } from "./exposition.js";
@@ -39,11 +40,19 @@ export function agentMetrics(snapshot: AgentSnapshot): MetricFamily[] {
     nic: record.spec.nic ?? "",
     queue: record.spec.queues.join(","),
   });
-  const perInstance = (value: (c: InstanceCounters) => number | undefined): MetricSample[] =>
-    snapshot.counters.flatMap((c) => {
-      const v = value(c);
-      return v === undefined ? [] : [{ labels: instanceLabels(c.record), value: v }];
-    });
+  // One series per queue: a multi-queue instance's queues each on their own (queue="N"), a single-queue
+  // instance as itself; `sum by (instance)` is then the instance, `sum by (nic, queue)` the queue.
+  const series = (c: InstanceCounters): [Record<string, string>, CounterTotals][] =>
+    c.queues
+      ? [...c.queues].map(([queue, totals]) => [{ ...instanceLabels(c.record), queue: String(queue) }, totals])
+      : [[instanceLabels(c.record), c.totals]];
+  const perInstance = (value: (t: CounterTotals) => number | undefined): MetricSample[] =>
+    snapshot.counters.flatMap((c) =>
+      series(c).flatMap(([labels, totals]) => {
+        const v = value(totals);
+        return v === undefined ? [] : [{ labels, value: v }];
+      }),
+    );
   const perApp = (value: (c: InstanceCounters) => number): MetricSample[] => {
     const apps = new Map<string, number>();
     for (const c of snapshot.counters) apps.set(c.record.spec.app, (apps.get(c.record.spec.app) ?? 0) + value(c));
@@ -110,57 +119,58 @@ export function agentMetrics(snapshot: AgentSnapshot): MetricFamily[] {
     counter(
       "sluice_instance_rx_packets_total",
       "Packets received by the instance's device queue.",
-      perInstance((c) => c.totals.rxPackets),
+      perInstance((t) => t.rxPackets),
     ),
     counter(
       "sluice_instance_tx_packets_total",
       "Packets sent by the instance's device queue.",
-      perInstance((c) => c.totals.txPackets),
+      perInstance((t) => t.txPackets),
     ),
     counter(
       "sluice_instance_rx_bytes_total",
       "Bytes received by the instance's device queue.",
-      perInstance((c) => c.totals.rxBytes),
+      perInstance((t) => t.rxBytes),
     ),
     counter(
       "sluice_instance_tx_bytes_total",
       "Bytes sent by the instance's device queue.",
-      perInstance((c) => c.totals.txBytes),
+      perInstance((t) => t.txBytes),
     ),
     counter(
       "sluice_instance_drops_total",
       "Frames or segments dropped, by reason (layer.counter).",
       snapshot.counters.flatMap((c) =>
-        Object.entries(c.totals.dropsByReason).map(([reason, value]) => ({
-          labels: { ...instanceLabels(c.record), reason },
-          value,
-        })),
+        series(c).flatMap(([labels, totals]) =>
+          Object.entries(totals.dropsByReason).map(([reason, value]) => ({ labels: { ...labels, reason }, value })),
+        ),
       ),
     ),
     counter(
       "sluice_instance_retransmits_total",
       "TCP segments retransmitted.",
-      perInstance((c) => c.totals.retransmits),
+      perInstance((t) => t.retransmits),
     ),
     {
       name: "sluice_instance_connections",
       help: "TCP connections open now.",
       type: "gauge",
-      samples: perInstance((c) => c.totals.connections),
+      samples: perInstance((t) => t.connections),
     },
     {
       name: "sluice_instance_tcp_rtt_seconds",
       help: "Round-trip times the instance's TCP stack measured (RFC 6298 / RFC 7323 samples).",
       type: "histogram",
       samples: snapshot.counters.flatMap((c) =>
-        c.totals.rtt
-          ? histogramSamples(
-              instanceLabels(c.record),
-              c.totals.rtt.upperBoundsUs.map((us) => us / 1e6),
-              c.totals.rtt.counts,
-              c.totals.rtt.sumUs / 1e6,
-            )
-          : [],
+        series(c).flatMap(([labels, { rtt }]) =>
+          rtt
+            ? histogramSamples(
+                labels,
+                rtt.upperBoundsUs.map((us) => us / 1e6),
+                rtt.counts,
+                rtt.sumUs / 1e6,
+              )
+            : [],
+        ),
       ),
     },
     counter(

@@ -1,6 +1,8 @@
 // The exposition writer's output passes the strict parser, and the parser refuses what Prometheus
 // would refuse (so a passing parse in the agent test means something).
 import { describe, expect, it } from "vitest";
+import { counterTotals } from "../stats/instance-counters.js";
+import type { InstanceRecord } from "../supervisor/state-store.js";
 import { agentMetrics } from "./agent-metrics.js";
 import { histogramSamples, renderExposition } from "./exposition.js";
 import { parseExposition } from "./parse-exposition.js";
@@ -74,6 +76,61 @@ describe("Prometheus exposition", () => {
     });
     expect(families.get("sluice_agent_control_plane_connected")?.samples[0]?.value).toBe(0);
     expect(families.get("sluice_agent_instances")?.samples).toHaveLength(7);
+  });
+
+  it("gives each queue of a multi-queue instance its own series, the RTT histogram included", () => {
+    const record: InstanceRecord = {
+      spec: { id: "kv-1", app: "kv", program: ["x"], launcher: [], cores: [0, 1], nic: "eth0", queues: [0, 1] },
+      state: "ready",
+      restarts: 0,
+      failures: 0,
+      exits: [],
+      logFile: "/dev/null",
+      logPolicy: { maxBytes: 1, keepFiles: 1 },
+      updatedAt: "",
+    };
+    const queue = (rx: number) =>
+      counterTotals({
+        counters: {
+          device: { rx_packets: rx, tx_packets: rx, rx_bytes: 0, tx_bytes: 0 },
+          tcp: { passive_opens: 1, connections_open: 1, segments_retransmitted: 0 },
+          tcp_rtt_us: { le_8: 0, le_16: rx, le_inf: 0, sum: rx * 10 },
+        },
+      });
+    const families = parseExposition(
+      renderExposition(
+        agentMetrics({
+          node: "n1",
+          connected: true,
+          heartbeats: 1,
+          heartbeatFailures: 0,
+          statsSamplesSent: 0,
+          statsSamplesDropped: 0,
+          statsSamplesQueued: 0,
+          records: [record],
+          counters: [
+            {
+              record,
+              totals: queue(30),
+              queues: new Map([
+                [0, queue(10)],
+                [1, queue(20)],
+              ]),
+            },
+          ],
+        }),
+      ),
+    );
+    expect(families.get("sluice_instance_rx_packets_total")?.samples.map((s) => [s.labels.queue, s.value])).toEqual([
+      ["0", 10],
+      ["1", 20],
+    ]);
+    const counts = families.get("sluice_instance_tcp_rtt_seconds")?.samples.filter((s) => s.name.endsWith("_count"));
+    expect(counts?.map((s) => [s.labels.queue, s.value])).toEqual([
+      ["0", 10],
+      ["1", 20],
+    ]);
+    expect(families.get("sluice_app_rx_packets_total")?.samples[0]?.value).toBe(30);
   });
 
   it.each([

@@ -21,6 +21,8 @@ export interface InstanceCounters {
   totals: CounterTotals;
   /** Seconds since the data path last published (the file's CLOCK_MONOTONIC stamp against ours). */
   ageSeconds?: number;
+  /** A multi-queue instance's counters per queue (sluice run --queues), by queue. */
+  queues?: Map<number, CounterTotals>;
   /** Why there are no counters (no stats file yet, backend kernel, unreadable file). */
   error?: string;
 }
@@ -72,11 +74,11 @@ export class StatsSampler {
       else if (!before && record.startedAt && Date.parse(record.startedAt) < this.since.getTime()) {
         // an adopted instance's first read only sets the baseline
         this.seen.set(id, { pid, totals, ...(queueTotals ? { queues: queueTotals } : {}) });
-        this.latest.set(id, { record, totals, ageSeconds });
+        this.latest.set(id, { record, totals, ageSeconds, ...(queueTotals ? { queues: queueTotals } : {}) });
         continue;
       }
       this.seen.set(id, { pid, totals, ...(queueTotals ? { queues: queueTotals } : {}) });
-      this.latest.set(id, { record, totals, ageSeconds });
+      this.latest.set(id, { record, totals, ageSeconds, ...(queueTotals ? { queues: queueTotals } : {}) });
       samples.push(sampleOf(id, at, counterDelta(baseline?.totals, totals)));
       // A multi-queue instance (sluice run --queues) also reports each queue on its own, beside the total.
       for (const [queue, queueNow] of queueTotals ?? []) {

@@ -154,6 +154,36 @@ describe("sluice stats table", () => {
     expect(line).toMatch(/\s1\s+≤ 128 µs$/);
   });
 
+  it("shows a multi-queue instance's queues under it, counted once in the total", () => {
+    const twoQueues = (pid: number, seconds: number, rx0: number, rx1: number): CounterReading => ({
+      ...reading(pid, seconds, udpCounters(rx0 + rx1, rx0 + rx1)),
+      queues: new Map([
+        [0, counterTotals({ counters: udpCounters(rx0, rx0) })],
+        [1, counterTotals({ counters: udpCounters(rx1, rx1) })],
+      ]),
+    });
+    const row = statsRow(
+      record("echo-2", "echo", [0, 1]),
+      "ready",
+      twoQueues(9, 1, 0, 0),
+      twoQueues(9, 2, 300, 100),
+      1,
+    );
+    expect(row.rates?.rxPps).toBe(400);
+    expect(row.queues?.map((q) => [q.id, q.queue, q.rates?.rxPps])).toEqual([
+      ["echo-2/0", "eth0:0", 300],
+      ["echo-2/1", "eth0:1", 100],
+    ]);
+    const lines = renderStatsTable([row]).split("\n");
+    expect(lines.map((line) => line.split(/\s+/).slice(0, 5).join(" "))).toEqual([
+      "INSTANCE APP STATE QUEUE RX",
+      "echo-2 echo ready eth0:0,1 400",
+      "echo-2/0 echo ready eth0:0 300",
+      "echo-2/1 echo ready eth0:1 100",
+      "TOTAL 1/1 400 400 0.32",
+    ]);
+  });
+
   it("does not turn a restart (new pid) into a negative or huge rate", () => {
     const row = statsRow(
       record("e", "echo"),

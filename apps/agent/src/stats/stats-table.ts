@@ -16,12 +16,19 @@ export interface CounterReading {
   pid: number;
   publishedAtNanos: bigint;
   totals: CounterTotals;
+  /** A multi-queue instance's counters per queue, by queue. */
+  queues?: Map<number, CounterTotals>;
 }
 
 export function readCounters(stateDir: string, id: string): CounterReading | { error: string } {
   try {
     const stats = readInstanceStats(statsFilePath(stateDir, id), 10);
-    return { pid: stats.pid, publishedAtNanos: stats.publishedAtNanos, totals: counterTotals(stats) };
+    return {
+      pid: stats.pid,
+      publishedAtNanos: stats.publishedAtNanos,
+      totals: counterTotals(stats),
+      ...(stats.queues ? { queues: new Map(stats.queues.map((q) => [q.queue, counterTotals(q)])) } : {}),
+    };
   } catch (error) {
     return { error: (error as Error).message };
   }
@@ -36,6 +43,8 @@ export interface StatsRow {
   totals?: CounterTotals;
   /** Why the row has no numbers. */
   note?: string;
+  /** A multi-queue instance's queues, each as a row of its own (shown under the instance, not in the total). */
+  queues?: StatsRow[];
 }
 
 export function statsRow(
@@ -55,15 +64,25 @@ export function statsRow(
   if ("error" in after) return { ...row, rates: undefined, totals: undefined, note: after.error };
   const previous = before && !("error" in before) && before.pid === after.pid ? before : undefined;
   const seconds = previous ? Number(after.publishedAtNanos - previous.publishedAtNanos) / 1e9 : 0;
-  const delta = counterDelta(previous?.totals, after.totals);
-  return {
-    ...row,
-    totals: after.totals,
-    rates: ratesOf(
-      previous ? delta : { ...delta, rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, drops: 0 },
-      seconds > 0 ? seconds : fallbackSeconds,
-    ),
+  const rowOf = (base: CounterTotals | undefined, now: CounterTotals) => {
+    const delta = counterDelta(base, now);
+    return {
+      totals: now,
+      rates: ratesOf(
+        previous ? delta : { ...delta, rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, drops: 0 },
+        seconds > 0 ? seconds : fallbackSeconds,
+      ),
+    };
   };
+  const queues = after.queues
+    ? [...after.queues].map(([queue, totals]) => ({
+        ...row,
+        id: `${row.id}/${queue}`,
+        queue: `${record.spec.nic ?? "-"}:${queue}`,
+        ...rowOf(previous?.queues?.get(queue), totals),
+      }))
+    : undefined;
+  return { ...row, ...rowOf(previous?.totals, after.totals), ...(queues ? { queues } : {}) };
 }
 
 const integer = (value: number | undefined) => (value === undefined ? "-" : Math.round(value).toLocaleString("en-US"));
@@ -132,7 +151,10 @@ export function renderStatsTable(rows: readonly StatsRow[]): string {
         }
       : {}),
   };
-  const table = formatTable(header, [...rows.map(line), line(total)]);
+  const table = formatTable(header, [
+    ...rows.flatMap((row) => [line(row), ...(row.queues ?? []).map(line)]),
+    line(total),
+  ]);
   const notes = rows.filter((row) => row.note).map((row) => `${row.id}: ${row.note}`);
   return notes.length > 0 ? `${table}\n\n${notes.join("\n")}` : table;
 }
