@@ -1,24 +1,14 @@
 // The TypeScript echo over the in-process sim backend: a client LibOS on the same simulated wire
 // checks TCP and UDP byte-exactly and the counters the app reports.
 import { randomBytes } from "node:crypto";
-import { connect, Libos } from "@sluice/libos";
+import { connect } from "@sluice/libos";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEcho } from "./echo.js";
+import { simPairs } from "./test-support/sim-pair.js";
 
-const open: Libos[] = [];
-let wires = 0;
+const { pair, shutdownAll } = simPairs("apps-ts-echo");
 
-function pair(): { client: Libos; server: Libos } {
-  const wire = `apps-ts-echo-${process.pid}-${wires++}`;
-  const client = Libos.init({ backend: "sim", ipv4: "198.18.0.1/24", sim: { wire } });
-  const server = Libos.init({ backend: "sim", ipv4: "198.18.0.2/24", sim: { wire } });
-  open.push(client, server);
-  return { client, server };
-}
-
-afterEach(() => {
-  for (const libos of open.splice(0)) libos.shutdown();
-});
+afterEach(shutdownAll);
 
 describe("TypeScript echo over sim", () => {
   it("echoes a TCP stream byte-exactly and counts it", async () => {

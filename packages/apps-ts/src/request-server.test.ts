@@ -1,24 +1,14 @@
 // The TypeScript kv and http over the in-process sim backend: a client LibOS on the same simulated
 // wire speaks RESP2 and HTTP/1.1 byte by byte — pipelining, requests split across segments, bad
 // input answered with a protocol error and a clean close, and serving going on afterwards.
-import { type Connection, connect, Libos } from "@sluice/libos";
+import { type Connection, connect } from "@sluice/libos";
 import { afterEach, describe, expect, it } from "vitest";
 import { startRequestServer } from "./request-server.js";
+import { simPairs } from "./test-support/sim-pair.js";
 
-const open: Libos[] = [];
-let wires = 0;
+const { pair, shutdownAll } = simPairs("apps-ts-request");
 
-function pair(): { client: Libos; server: Libos } {
-  const wire = `apps-ts-request-${process.pid}-${wires++}`;
-  const client = Libos.init({ backend: "sim", ipv4: "198.18.0.1/24", sim: { wire } });
-  const server = Libos.init({ backend: "sim", ipv4: "198.18.0.2/24", sim: { wire } });
-  open.push(client, server);
-  return { client, server };
-}
-
-afterEach(() => {
-  for (const libos of open.splice(0)) libos.shutdown();
-});
+afterEach(shutdownAll);
 
 /** Reads from `connection` until `done(text so far)` or the end of the stream; returns the text. */
 class Reader {
