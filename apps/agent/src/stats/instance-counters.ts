@@ -98,6 +98,11 @@ export function counterTotals(stats: Pick<InstanceStats, "counters">): CounterTo
   return totals;
 }
 
+/** A multi-queue instance's totals per queue (sluice run --queues), by queue; undefined for one queue. */
+export function totalsByQueue(stats: Pick<InstanceStats, "queues">): Map<number, CounterTotals> | undefined {
+  return stats.queues && new Map(stats.queues.map((q) => [q.queue, counterTotals(q)]));
+}
+
 export interface Rates {
   seconds: number;
   rxPps: number;

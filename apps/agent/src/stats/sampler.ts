@@ -4,7 +4,7 @@
 import { readInstanceStats } from "@sluice/libos";
 import type { StatsSample } from "@sluice/proto";
 import type { InstanceRecord } from "../supervisor/state-store.js";
-import { type CounterTotals, counterDelta, counterTotals, statsFilePath } from "./instance-counters.js";
+import { type CounterTotals, counterDelta, counterTotals, statsFilePath, totalsByQueue } from "./instance-counters.js";
 
 interface Seen {
   pid: number;
@@ -55,7 +55,7 @@ export class StatsSampler {
         // crashed (read while the supervisor waits to restart it); an older file is not news.
         if (stats.pid !== record.pid && stats.pid !== this.seen.get(id)?.pid) continue;
         totals = counterTotals(stats);
-        queueTotals = stats.queues && new Map(stats.queues.map((q) => [q.queue, counterTotals(q)]));
+        queueTotals = totalsByQueue(stats);
         pid = stats.pid;
         // process.hrtime is CLOCK_MONOTONIC on Linux, the clock the data path stamps with.
         ageSeconds = Math.max(0, Number(process.hrtime.bigint() - stats.publishedAtNanos) / 1e9);
@@ -69,16 +69,13 @@ export class StatsSampler {
         continue;
       }
       const before = this.seen.get(id);
-      let baseline: Seen | undefined;
-      if (before && before.pid === pid) baseline = before;
-      else if (!before && record.startedAt && Date.parse(record.startedAt) < this.since.getTime()) {
-        // an adopted instance's first read only sets the baseline
-        this.seen.set(id, { pid, totals, ...(queueTotals ? { queues: queueTotals } : {}) });
-        this.latest.set(id, { record, totals, ageSeconds, ...(queueTotals ? { queues: queueTotals } : {}) });
-        continue;
-      }
-      this.seen.set(id, { pid, totals, ...(queueTotals ? { queues: queueTotals } : {}) });
-      this.latest.set(id, { record, totals, ageSeconds, ...(queueTotals ? { queues: queueTotals } : {}) });
+      const baseline = before && before.pid === pid ? before : undefined;
+      // An instance adopted from an earlier agent counts from its first read: that read only sets the baseline.
+      const adoptedFirstRead = !before && record.startedAt && Date.parse(record.startedAt) < this.since.getTime();
+      const queues = queueTotals ? { queues: queueTotals } : {};
+      this.seen.set(id, { pid, totals, ...queues });
+      this.latest.set(id, { record, totals, ageSeconds, ...queues });
+      if (adoptedFirstRead) continue;
       samples.push(sampleOf(id, at, counterDelta(baseline?.totals, totals)));
       // A multi-queue instance (sluice run --queues) also reports each queue on its own, beside the total.
       for (const [queue, queueNow] of queueTotals ?? []) {

@@ -10,6 +10,7 @@ import {
   type Rates,
   ratesOf,
   statsFilePath,
+  totalsByQueue,
 } from "./instance-counters.js";
 
 export interface CounterReading {
@@ -27,7 +28,7 @@ export function readCounters(stateDir: string, id: string): CounterReading | { e
       pid: stats.pid,
       publishedAtNanos: stats.publishedAtNanos,
       totals: counterTotals(stats),
-      ...(stats.queues ? { queues: new Map(stats.queues.map((q) => [q.queue, counterTotals(q)])) } : {}),
+      ...(stats.queues ? { queues: totalsByQueue(stats) } : {}),
     };
   } catch (error) {
     return { error: (error as Error).message };
